@@ -1,0 +1,89 @@
+"""API keys (make, hash, verify) and the request's viewer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from .datastore import users
+from .datastore.client import Datastore
+from .datastore.documents import ApiKeyDoc, UserDoc
+from .datastore.repository import Scope
+from .errors import ApiError, ErrorCode, Unauthenticated
+
+__all__ = ["KEY_PREFIX", "NewApiKey", "Viewer", "authenticate", "hash_secret", "make_api_key"]
+
+KEY_PREFIX = "mgr_"
+_DISPLAY_PREFIX_LEN = len(KEY_PREFIX) + 8
+_SECRET_LEN = len(KEY_PREFIX) + 43  # 32 random bytes, urlsafe base64 without padding
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A freshly made key: `secret` is shown once; only `doc` (hash and prefix) is stored."""
+
+    secret: str
+    doc: ApiKeyDoc
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def make_api_key(name: str) -> NewApiKey:
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    doc = ApiKeyDoc(name=name, prefix=secret[:_DISPLAY_PREFIX_LEN], secret_hash=hash_secret(secret))
+    return NewApiKey(secret=secret, doc=doc)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The authenticated user of a request."""
+
+    user: UserDoc
+
+    @property
+    def is_admin(self) -> bool:
+        return "ADMIN" in self.user.roles
+
+    @property
+    def scope(self) -> Scope:
+        """Admins may reach any object by id; everyone else only their own."""
+        return Scope.unrestricted() if self.is_admin else Scope(owner_id=self.user.id)
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The secret of an `Authorization: Bearer …` header; None when the header is absent."""
+    if authorization is None:
+        return None
+    scheme, _, secret = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("invalid API key")
+    return secret.strip()
+
+
+async def authenticate(store: Datastore, authorization: str | None) -> Viewer | None:
+    """The viewer for these credentials; None without credentials.
+
+    Unknown, revoked and malformed keys all fail the same way, so the error tells
+    an attacker nothing about which keys exist.
+    """
+    secret = bearer_secret(authorization)
+    if secret is None:
+        return None
+    if not secret.startswith(KEY_PREFIX) or len(secret) != _SECRET_LEN:
+        raise Unauthenticated("invalid API key")
+    digest = hash_secret(secret)
+    user = await users.find_by_key_hash(store, digest)
+    key = next(
+        (k for k in (user.api_keys if user else []) if hmac.compare_digest(k.secret_hash, digest)),
+        None,
+    )
+    if user is None or key is None or key.revoked_at is not None:
+        raise Unauthenticated("invalid API key")
+    if user.status != "ACTIVE":
+        raise ApiError(ErrorCode.FORBIDDEN, "this account is not active")
+    await users.touch_key(store, user.id, key.id)
+    return Viewer(user=user)

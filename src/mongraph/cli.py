@@ -1,0 +1,186 @@
+"""`mongraph` command line: serve | seed | export-schema | create-user | ensure-indexes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from .datastore.client import Datastore
+
+__all__ = ["main"]
+
+log = logging.getLogger("mongraph")
+
+
+@contextmanager
+def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
+    """`(uri, embedded)`: MONGODB_URI when set, else the embedded server (started or attached)."""
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri, False
+        return
+    from .embedded import EmbeddedServer
+
+    server = EmbeddedServer(settings.mongraph_data_dir)
+    try:
+        yield server.start(), True
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def connected(settings: Settings, uri: str) -> AsyncIterator[Datastore]:
+    from .datastore.client import Datastore
+
+    store = Datastore.connect(
+        uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
+    )
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from .schema.schema import export_sdl
+
+    sdl = export_sdl()
+    if args.output:
+        Path(args.output).write_text(sdl)
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+def _ensure_indexes(settings: Settings) -> int:
+    from .datastore.indexes import ensure_indexes
+
+    async def run(uri: str) -> None:
+        async with connected(settings, uri) as store:
+            names = await ensure_indexes(store)
+            print(f"{len(names)} indexes in place")
+
+    with database_uri(settings) as (uri, _):
+        asyncio.run(run(uri))
+    return 0
+
+
+def _seed(settings: Settings) -> int:
+    from .datastore.indexes import ensure_indexes
+    from .seed import seed_demo_data
+
+    async def run(uri: str) -> None:
+        async with connected(settings, uri) as store:
+            await ensure_indexes(store)
+            created = await seed_demo_data(store)
+            print("demo data created" if created else "demo data already present")
+
+    with database_uri(settings) as (uri, _):
+        asyncio.run(run(uri))
+    return 0
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from .auth import make_api_key
+    from .datastore import users
+    from .datastore.indexes import ensure_indexes
+
+    roles = ["USER", "ADMIN"] if args.admin else ["USER"]
+    name = args.display_name.strip()
+    if not 1 <= len(name) <= 200:
+        print("error: --display-name must be 1 to 200 characters", file=sys.stderr)
+        return 2
+
+    async def run(uri: str) -> str:
+        async with connected(settings, uri) as store:
+            await ensure_indexes(store)
+            key = make_api_key("cli")
+            user = await users.create_user(
+                store,
+                display_name=name,
+                roles=roles,
+                key=key.doc,
+            )
+            print(f"created user {user.id} ({name}, roles: {', '.join(roles)})")
+            return key.secret
+
+    with database_uri(settings) as (uri, _):
+        secret = asyncio.run(run(uri))
+    print(secret)
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .datastore.client import Datastore
+    from .datastore.indexes import ensure_indexes
+    from .seed import ensure_dev_key, seed_demo_data
+
+    with database_uri(settings) as (uri, embedded):
+
+        async def connect() -> Datastore:
+            return Datastore.connect(
+                uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
+            )
+
+        async def startup(store: Datastore) -> None:
+            await ensure_indexes(store)
+            if embedded:
+                await seed_demo_data(store)
+                secret = await ensure_dev_key(store, settings.mongraph_data_dir)
+                print(
+                    f"\n  GraphiQL: http://{args.host}:{args.port}/graphql\n"
+                    f'  Header:   {{"Authorization": "Bearer {secret}"}}\n',
+                    flush=True,
+                )
+
+        app = create_app(connect, settings, on_startup=startup)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mongraph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser("seed", help="load demo data (idempotent)")
+    export = commands.add_parser("export-schema", help="print the SDL (or write it to a file)")
+    export.add_argument("--output", "-o")
+    user = commands.add_parser("create-user", help="create a user; prints its API key last")
+    user.add_argument("--display-name", required=True)
+    user.add_argument("--admin", action="store_true")
+    commands.add_parser("ensure-indexes", help="create the indexes (idempotent)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
+    if args.command == "export-schema":
+        return _export_schema(args)
+    settings = get_settings()
+    if args.command == "serve":
+        return _serve(settings, args)
+    if args.command == "seed":
+        return _seed(settings)
+    if args.command == "create-user":
+        return _create_user(settings, args)
+    return _ensure_indexes(settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

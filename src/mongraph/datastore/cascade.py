@@ -1,0 +1,158 @@
+"""Soft delete, restore and purge: one generic engine walking `relations.py`.
+
+Each operation runs in one transaction (`Datastore.transaction`, retried on
+transient errors); its callback only reads and writes through the session, one
+command after another, so a retry starts from scratch and is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bson import ObjectId
+
+from ..errors import Conflict, NotFound
+from .client import Datastore, Session
+from .documents import utcnow
+from .ordering import close_gap, open_gap
+from .relations import COLLECTIONS, CollectionSpec, cascade_relations, parent_relations
+from .repository import Scope
+
+__all__ = ["purge", "restore", "soft_delete"]
+
+Raw = dict[str, Any]
+_MARKS = ("deletedAt", "deletedBy", "deletionId")
+# Applies a change to the documents of a collection matching a filter; returns how many changed.
+_Apply = Callable[[str, Raw, Session], Awaitable[int]]
+
+
+async def soft_delete(
+    store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope, actor_id: ObjectId
+) -> int:
+    """Marks the target and its live descendants deleted; returns how many changed."""
+    spec = COLLECTIONS[collection]
+
+    async def run(session: Session) -> int:
+        target = await _find_target(store, spec, target_id, scope, session, deleted=False)
+        marks = {"deletedAt": utcnow(), "deletedBy": actor_id, "deletionId": ObjectId()}
+
+        async def mark(name: str, query: Raw, s: Session) -> int:
+            live = {**query, "deletedAt": None}
+            result = await store.db[name].update_many(live, {"$set": marks}, session=s)
+            return result.modified_count
+
+        affected = await mark(collection, {"_id": target_id}, session)
+        if spec.sibling_scope:
+            await close_gap(store, spec, target, session)
+        return affected + await _walk(store, collection, [target_id], mark, session, live_only=True)
+
+    return await store.transaction(run)
+
+
+async def restore(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
+    """Brings back the target and exactly the descendants deleted with it."""
+    spec = COLLECTIONS[collection]
+
+    async def run(session: Session) -> int:
+        target = await _find_target(store, spec, target_id, scope, session, deleted=True)
+        for rel in parent_relations(collection):
+            parent_id = target.get(rel.foreign_key)
+            if parent_id is None:
+                continue
+            parent = await store.db[rel.parent].find_one({"_id": parent_id}, session=session)
+            if parent is None or parent.get("deletedAt") is not None:
+                raise Conflict(
+                    f"cannot restore: its {COLLECTIONS[rel.parent].type_name.lower()} is deleted"
+                )
+        if spec.sibling_scope:
+            position = await open_gap(
+                store, spec, target, session, requested=int(target["order"]), clamp=True
+            )
+            await store.db[collection].update_one(
+                {"_id": target_id}, {"$set": {"order": position}}, session=session
+            )
+        affected = 0
+        unmark: Raw = {"$unset": dict.fromkeys(_MARKS, "")}
+        for name in _closure(collection):
+            result = await store.db[name].update_many(
+                {"deletionId": target["deletionId"]}, unmark, session=session
+            )
+            affected += result.modified_count
+        return affected
+
+    return await store.transaction(run)
+
+
+async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
+    """Hard-deletes an already deleted target and every descendant, deleted or not."""
+    spec = COLLECTIONS[collection]
+
+    async def run(session: Session) -> int:
+        await _find_target(store, spec, target_id, scope, session, deleted=True)
+
+        async def remove(name: str, query: Raw, s: Session) -> int:
+            return (await store.db[name].delete_many(query, session=s)).deleted_count
+
+        affected = await _walk(store, collection, [target_id], remove, session, live_only=False)
+        return affected + await remove(collection, {"_id": target_id}, session)
+
+    return await store.transaction(run)
+
+
+async def _find_target(
+    store: Datastore,
+    spec: CollectionSpec,
+    target_id: ObjectId,
+    scope: Scope,
+    session: Session,
+    *,
+    deleted: bool,
+) -> Raw:
+    found = await store.db[spec.name].find_one(
+        scope.apply(spec, {"_id": target_id}), session=session
+    )
+    noun = spec.type_name
+    if found is None:
+        raise NotFound(f"{noun} not found", field=("id",))
+    if (found.get("deletedAt") is not None) != deleted:
+        if deleted:
+            raise Conflict(f"{noun} is not deleted", field=("id",))
+        raise NotFound(f"{noun} not found", field=("id",))
+    return found
+
+
+async def _walk(
+    store: Datastore,
+    collection: str,
+    ids: list[ObjectId],
+    apply: _Apply,
+    session: Session,
+    *,
+    live_only: bool,
+) -> int:
+    """Applies `apply` to every descendant along cascading relations, level by level."""
+    affected = 0
+    frontier: list[tuple[str, list[ObjectId]]] = [(collection, ids)]
+    while frontier:
+        name, parent_ids = frontier.pop(0)
+        for rel in cascade_relations(name):
+            query: Raw = {rel.foreign_key: {"$in": parent_ids}}
+            if cascade_relations(rel.child):
+                selector = {**query, "deletedAt": None} if live_only else query
+                found = store.db[rel.child].find(selector, {"_id": 1}, session=session)
+                child_ids = [doc["_id"] async for doc in found]
+                if not child_ids:
+                    continue
+                frontier.append((rel.child, child_ids))
+                query = {"_id": {"$in": child_ids}}
+            affected += await apply(rel.child, query, session)
+    return affected
+
+
+def _closure(collection: str) -> list[str]:
+    """The collection and every collection a cascade from it can reach."""
+    seen = [collection]
+    for name in seen:
+        seen.extend(r.child for r in cascade_relations(name) if r.child not in seen)
+    return seen

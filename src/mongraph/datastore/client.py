@@ -1,0 +1,79 @@
+"""AsyncMongoClient lifecycle and the `transaction()` helper with retry."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.monitoring import CommandListener
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from .pagination import CursorCodec
+
+__all__ = ["Datastore", "Session"]
+
+T = TypeVar("T")
+Session = AsyncClientSession
+Doc = dict[str, Any]
+
+
+class Datastore:
+    """One client and one database, shared by every request of a process.
+
+    Example::
+
+        store = Datastore.connect("mongodb://127.0.0.1:27017", "mongraph")
+        await store.ping()
+    """
+
+    def __init__(self, client: AsyncMongoClient[Doc], db_name: str, cursor_secret: str) -> None:
+        self.client = client
+        self.db: AsyncDatabase[Doc] = client[db_name]
+        self.cursors = CursorCodec(cursor_secret)
+
+    @classmethod
+    def connect(
+        cls,
+        uri: str,
+        db_name: str,
+        *,
+        cursor_secret: str,
+        listeners: Sequence[CommandListener] = (),
+        server_selection_timeout_ms: int = 5000,
+    ) -> Datastore:
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(
+            uri,
+            tz_aware=True,
+            event_listeners=list(listeners),
+            serverSelectionTimeoutMS=server_selection_timeout_ms,
+            appname="mongraph",
+        )
+        return cls(client, db_name, cursor_secret)
+
+    async def ping(self) -> bool:
+        try:
+            await self.db.command("ping")
+        except Exception:
+            return False
+        return True
+
+    async def transaction(self, callback: Callable[[Session], Awaitable[T]]) -> T:
+        """Run `callback` in one transaction.
+
+        `with_transaction` retries the whole callback on `TransientTransactionError`
+        and the commit on `UnknownTransactionCommitResult`, so the callback must be
+        idempotent and must run its commands one after another.
+        """
+        async with self.client.start_session() as session:
+            return await session.with_transaction(
+                callback,
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+            )
+
+    async def close(self) -> None:
+        await self.client.close()

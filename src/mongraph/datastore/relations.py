@@ -1,0 +1,167 @@
+"""The relation graph, declared once, as data.
+
+Collections, their parent/child links, which links a delete cascades along,
+how children are ordered, and the indexes every query shape needs. Loaders,
+the cascade engine and `ensure-indexes` are all generic over these tables:
+adding a collection with a parent is a few lines here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .documents import CharacterDoc, ClipDoc, Document, ProjectDoc, SceneDoc, UserDoc
+
+__all__ = [
+    "COLLECTIONS",
+    "RELATIONS",
+    "CollectionSpec",
+    "Index",
+    "Relation",
+    "SortSpec",
+    "cascade_relations",
+    "collection_for_type",
+    "parent_relations",
+]
+
+SortSpec = tuple[tuple[str, int], ...]
+"""Keyset order: `(field, 1 | -1)` pairs; `_id` is always appended as the tiebreak."""
+
+
+@dataclass(frozen=True)
+class Index:
+    keys: SortSpec
+    unique: bool = False
+    sparse: bool = False
+    partial: Mapping[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return "_".join(f"{f}_{d}" for f, d in self.keys) + ("_u" if self.unique else "")
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    name: str
+    type_name: str
+    document: type[Document]
+    soft_delete: bool = True
+    owner_field: str | None = "ownerId"
+    """The field that scopes reads and writes to their owner (None: not owner-scoped)."""
+    sibling_scope: tuple[str, ...] = ()
+    """Fields grouping siblings whose `order` is kept dense (empty: not ordered)."""
+    indexes: tuple[Index, ...] = ()
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    parent: str
+    child: str
+    foreign_key: str
+    sort: SortSpec
+    cascade: bool = False
+    """Soft delete / restore / purge of the parent reaches these children."""
+
+
+_LIVE = {"deletedAt": None}
+
+COLLECTIONS: dict[str, CollectionSpec] = {
+    spec.name: spec
+    for spec in (
+        CollectionSpec(
+            name="users",
+            type_name="User",
+            document=UserDoc,
+            soft_delete=False,
+            owner_field=None,
+            indexes=(
+                Index((("apiKeys.secretHash", 1),), unique=True, sparse=True),
+                Index((("createdAt", 1), ("_id", 1))),
+            ),
+        ),
+        CollectionSpec(
+            name="projects",
+            type_name="Project",
+            document=ProjectDoc,
+            indexes=(
+                Index((("ownerId", 1), ("createdAt", -1), ("_id", -1))),
+                Index((("ownerId", 1), ("updatedAt", -1), ("_id", -1))),
+                Index((("ownerId", 1), ("name", 1), ("_id", 1))),
+                Index((("deletionId", 1),), sparse=True),
+            ),
+        ),
+        CollectionSpec(
+            name="scenes",
+            type_name="Scene",
+            document=SceneDoc,
+            sibling_scope=("projectId", "parentSceneId"),
+            indexes=(
+                Index((("projectId", 1), ("order", 1), ("_id", 1))),
+                Index((("parentSceneId", 1), ("order", 1), ("_id", 1))),
+                Index((("deletionId", 1),), sparse=True),
+            ),
+        ),
+        CollectionSpec(
+            name="clips",
+            type_name="Clip",
+            document=ClipDoc,
+            sibling_scope=("sceneId",),
+            indexes=(
+                Index((("sceneId", 1), ("order", 1), ("_id", 1))),
+                Index((("projectId", 1), ("order", 1), ("_id", 1))),
+                Index((("characterId", 1), ("createdAt", 1), ("_id", 1))),
+                Index((("deletionId", 1),), sparse=True),
+            ),
+        ),
+        CollectionSpec(
+            name="characters",
+            type_name="Character",
+            document=CharacterDoc,
+            indexes=(
+                Index((("projectId", 1), ("createdAt", 1), ("_id", 1))),
+                Index((("deletionId", 1),), sparse=True),
+            ),
+        ),
+    )
+}
+
+_BY_ORDER: SortSpec = (("order", 1),)
+_BY_CREATION: SortSpec = (("createdAt", 1),)
+
+RELATIONS: dict[str, Relation] = {
+    rel.name: rel
+    for rel in (
+        Relation("project.scenes", "projects", "scenes", "projectId", _BY_ORDER, cascade=True),
+        Relation("project.clips", "projects", "clips", "projectId", _BY_ORDER, cascade=True),
+        Relation(
+            "project.characters",
+            "projects",
+            "characters",
+            "projectId",
+            _BY_CREATION,
+            cascade=True,
+        ),
+        Relation("scene.clips", "scenes", "clips", "sceneId", _BY_ORDER, cascade=True),
+        Relation("scene.alternates", "scenes", "scenes", "parentSceneId", _BY_ORDER, cascade=True),
+        Relation("character.clips", "characters", "clips", "characterId", _BY_CREATION),
+    )
+}
+
+LIVE_FILTER: Mapping[str, Any] = _LIVE
+
+
+def cascade_relations(collection: str) -> list[Relation]:
+    """Relations a delete of a `collection` document cascades along."""
+    return [r for r in RELATIONS.values() if r.parent == collection and r.cascade]
+
+
+def parent_relations(collection: str) -> list[Relation]:
+    """Cascading relations in which `collection` is the child (its owning parents)."""
+    return [r for r in RELATIONS.values() if r.child == collection and r.cascade]
+
+
+def collection_for_type(type_name: str) -> CollectionSpec | None:
+    return next((c for c in COLLECTIONS.values() if c.type_name == type_name), None)

@@ -1,0 +1,204 @@
+"""Soft-delete-aware, owner-scoped reads and keyset pagination, generic over a collection."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from .client import Datastore
+from .documents import Document
+from .pagination import Page, PageRequest, keyset_filter, mongo_sort, sort_values
+from .relations import COLLECTIONS, RELATIONS, CollectionSpec, SortSpec
+
+__all__ = ["ChildCountQuery", "ChildPageQuery", "Repository", "Scope", "to_object_id"]
+
+Raw = dict[str, Any]
+Q = TypeVar("Q")
+
+
+def to_object_id(hex_id: str) -> ObjectId | None:
+    """The ObjectId spelled by `hex_id`, or None when it is not one."""
+    try:
+        return ObjectId(hex_id) if isinstance(hex_id, str) and len(hex_id) == 24 else None
+    except (InvalidId, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose documents a request may touch: one owner's, or (admins) anyone's."""
+
+    owner_id: ObjectId | None
+
+    @classmethod
+    def unrestricted(cls) -> Scope:
+        return cls(owner_id=None)
+
+    @classmethod
+    def nobody(cls) -> Scope:
+        """A scope that owns nothing (anonymous requests)."""
+        return cls(owner_id=ObjectId("0" * 24))
+
+    def apply(self, spec: CollectionSpec, query: Raw) -> Raw:
+        if self.owner_id is not None and spec.owner_field is not None:
+            return {**query, spec.owner_field: self.owner_id}
+        return query
+
+
+@dataclass(frozen=True)
+class ChildPageQuery:
+    """The first `limit` children of one parent along `relation`, resuming after `after`."""
+
+    relation: str
+    limit: int
+    after: tuple[Any, ...] | None = None
+    include_deleted: bool = False
+    where: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ChildCountQuery:
+    relation: str
+    include_deleted: bool = False
+    where: tuple[tuple[str, Any], ...] = ()
+
+
+class Repository:
+    """Reads of one collection, always within a `Scope`.
+
+    Example::
+
+        projects = Repository(store, "projects", Scope(owner_id=viewer_id))
+        docs = await projects.by_ids([oid])
+    """
+
+    def __init__(self, store: Datastore, collection: str, scope: Scope) -> None:
+        self.store = store
+        self.spec = COLLECTIONS[collection]
+        self.scope = scope
+        self.coll = store.db[collection]
+
+    def _parse(self, raw: Raw) -> Document:
+        return self.spec.document.model_validate(raw)
+
+    def _live(self, query: Raw, include_deleted: bool) -> Raw:
+        if self.spec.soft_delete and not include_deleted:
+            return {**query, "deletedAt": None}
+        return query
+
+    async def by_ids(self, ids: Sequence[ObjectId]) -> dict[ObjectId, Document]:
+        """Documents by id, deleted ones included (callers decide what a deleted one means)."""
+        query = self.scope.apply(self.spec, {"_id": {"$in": list(ids)}})
+        cursor = self.coll.find(query, batch_size=max(len(ids), 1))
+        return {raw["_id"]: self._parse(raw) async for raw in cursor}
+
+    async def find_page(
+        self,
+        query: Raw,
+        *,
+        sort: SortSpec,
+        ordering: str,
+        page: PageRequest,
+        include_deleted: bool = False,
+    ) -> Page[Document]:
+        base = self._live(self.scope.apply(self.spec, query), include_deleted)
+        if page.cursor is not None:
+            base = {"$and": [base, keyset_filter(sort, page.cursor, backward=page.backward)]}
+        cursor = self.coll.find(
+            base,
+            sort=mongo_sort(sort, backward=page.backward),
+            limit=page.limit + 1,
+            batch_size=page.limit + 1,
+        )
+        raws = [raw async for raw in cursor]
+        return self._page(raws, sort, ordering, page)
+
+    async def count(self, query: Raw, *, include_deleted: bool = False) -> int:
+        return await self.coll.count_documents(
+            self._live(self.scope.apply(self.spec, query), include_deleted)
+        )
+
+    def _page(
+        self, raws: list[Raw], sort: SortSpec, ordering: str, page: PageRequest
+    ) -> Page[Document]:
+        has_more = len(raws) > page.limit
+        raws = raws[: page.limit]
+        if page.backward:
+            raws.reverse()
+        codec = self.store.cursors
+        return Page(
+            items=[self._parse(r) for r in raws],
+            cursors=[codec.encode(ordering, sort_values(r, sort)) for r in raws],
+            has_next=has_more if not page.backward else page.cursor is not None,
+            has_previous=has_more if page.backward else page.cursor is not None,
+        )
+
+    async def child_pages(
+        self, keys: Sequence[tuple[ObjectId, ChildPageQuery]]
+    ) -> list[Page[Document]]:
+        """One aggregation per distinct query shape: the first N children of every parent."""
+        results: dict[tuple[ObjectId, ChildPageQuery], Page[Document]] = {}
+        for query, parents in _group(keys).items():
+            rel = RELATIONS[query.relation]
+            match = self._live(
+                self.scope.apply(self.spec, dict(query.where)), query.include_deleted
+            )
+            match[rel.foreign_key] = {"$in": parents}
+            if query.after is not None:
+                match = {"$and": [match, keyset_filter(rel.sort, query.after, backward=False)]}
+            sort_by = dict(mongo_sort(rel.sort))
+            pipeline = [
+                {"$match": match},
+                {
+                    "$group": {
+                        "_id": f"${rel.foreign_key}",
+                        "docs": {
+                            "$topN": {"n": query.limit + 1, "sortBy": sort_by, "output": "$$ROOT"}
+                        },
+                    }
+                },
+            ]
+            grouped = {
+                g["_id"]: g["docs"]
+                async for g in await self.coll.aggregate(pipeline, batchSize=len(parents) + 1)
+            }
+            request = PageRequest(limit=query.limit, cursor=query.after)
+            for parent in parents:
+                results[(parent, query)] = self._page(
+                    grouped.get(parent, []), rel.sort, rel.name, request
+                )
+        return [results[key] for key in keys]
+
+    async def child_counts(self, keys: Sequence[tuple[ObjectId, ChildCountQuery]]) -> list[int]:
+        """One `$group` per distinct query shape: live children per parent."""
+        counts: dict[tuple[ObjectId, ChildCountQuery], int] = {}
+        for query, parents in _group(keys).items():
+            rel = RELATIONS[query.relation]
+            match = self._live(
+                self.scope.apply(self.spec, dict(query.where)), query.include_deleted
+            )
+            match[rel.foreign_key] = {"$in": parents}
+            pipeline = [
+                {"$match": match},
+                {"$group": {"_id": f"${rel.foreign_key}", "n": {"$sum": 1}}},
+            ]
+            found = {
+                g["_id"]: g["n"]
+                async for g in await self.coll.aggregate(pipeline, batchSize=len(parents) + 1)
+            }
+            for parent in parents:
+                counts[(parent, query)] = found.get(parent, 0)
+        return [counts[key] for key in keys]
+
+
+def _group(keys: Iterable[tuple[ObjectId, Q]]) -> dict[Q, list[ObjectId]]:
+    grouped: dict[Q, list[ObjectId]] = defaultdict(list)
+    for parent, query in keys:
+        if parent not in grouped[query]:
+            grouped[query].append(parent)
+    return grouped

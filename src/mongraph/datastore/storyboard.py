@@ -1,0 +1,237 @@
+"""Storyboard operations that are more than CRUD: ordered children, moves, media."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from ..errors import BadInput, NotFound
+from .client import Datastore, Session
+from .documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc, utcnow
+from .ordering import close_gap, move_within, open_gap
+from .relations import COLLECTIONS
+from .repository import Scope
+from .writes import find_live, insert, update_live
+
+__all__ = [
+    "add_media",
+    "create_character",
+    "create_clip",
+    "create_project",
+    "create_scene",
+    "select_media",
+    "update_clip",
+    "update_scene",
+]
+
+Raw = dict[str, Any]
+_SCENES = COLLECTIONS["scenes"]
+_CLIPS = COLLECTIONS["clips"]
+_MEDIA_FIELDS = {
+    "IMAGE": ("generatedImages", "selectedImageId"),
+    "VIDEO": ("generatedVideos", "selectedVideoId"),
+}
+
+
+async def create_project(store: Datastore, *, owner_id: ObjectId, fields: Raw) -> ProjectDoc:
+    return await insert(store, ProjectDoc.model_validate({**fields, "ownerId": owner_id}))
+
+
+async def create_character(
+    store: Datastore, *, scope: Scope, project_id: ObjectId, fields: Raw
+) -> CharacterDoc:
+    project = await find_live(
+        store, "projects", project_id, scope=scope, field=("input", "projectId")
+    )
+    doc = CharacterDoc.model_validate(
+        {**fields, "ownerId": project["ownerId"], "projectId": project_id}
+    )
+    return await insert(store, doc)
+
+
+async def create_scene(
+    store: Datastore,
+    *,
+    scope: Scope,
+    project_id: ObjectId,
+    parent_scene_id: ObjectId | None,
+    order: int | None,
+    fields: Raw,
+) -> SceneDoc:
+    async def run(session: Session) -> SceneDoc:
+        project = await find_live(
+            store,
+            "projects",
+            project_id,
+            scope=scope,
+            session=session,
+            field=("input", "projectId"),
+        )
+        if parent_scene_id is not None:
+            parent = await find_live(
+                store,
+                "scenes",
+                parent_scene_id,
+                scope=scope,
+                session=session,
+                field=("input", "parentSceneId"),
+            )
+            if parent["projectId"] != project_id or parent.get("parentSceneId") is not None:
+                raise BadInput(
+                    "parentSceneId must be a primary scene of the same project",
+                    field=("input", "parentSceneId"),
+                )
+        placement = {"projectId": project_id, "parentSceneId": parent_scene_id}
+        position = await open_gap(store, _SCENES, placement, session, requested=order)
+        doc = SceneDoc.model_validate(
+            {**fields, **placement, "ownerId": project["ownerId"], "order": position}
+        )
+        return await insert(store, doc, session)
+
+    return await store.transaction(run)
+
+
+async def update_scene(
+    store: Datastore, *, scope: Scope, scene_id: ObjectId, order: int | None, fields: Raw
+) -> SceneDoc:
+    async def run(session: Session) -> SceneDoc:
+        scene = await find_live(store, "scenes", scene_id, scope=scope, session=session)
+        changes = dict(fields)
+        if order is not None:
+            changes["order"] = await move_within(store, _SCENES, scene, session, to=order)
+        doc = await update_live(
+            store, "scenes", scene_id, scope=scope, set_fields=changes, session=session
+        )
+        assert isinstance(doc, SceneDoc)
+        return doc
+
+    return await store.transaction(run)
+
+
+async def _character_of_project(
+    store: Datastore, scope: Scope, character_id: ObjectId, project_id: ObjectId, session: Session
+) -> None:
+    character = await find_live(
+        store,
+        "characters",
+        character_id,
+        scope=scope,
+        session=session,
+        field=("input", "characterId"),
+    )
+    if character["projectId"] != project_id:
+        raise BadInput(
+            "characterId must be a character of the clip's project", field=("input", "characterId")
+        )
+
+
+async def create_clip(
+    store: Datastore,
+    *,
+    scope: Scope,
+    scene_id: ObjectId,
+    character_id: ObjectId | None,
+    order: int | None,
+    fields: Raw,
+) -> ClipDoc:
+    async def run(session: Session) -> ClipDoc:
+        scene = await find_live(
+            store, "scenes", scene_id, scope=scope, session=session, field=("input", "sceneId")
+        )
+        if character_id is not None:
+            await _character_of_project(store, scope, character_id, scene["projectId"], session)
+        placement = {"sceneId": scene_id}
+        position = await open_gap(store, _CLIPS, placement, session, requested=order)
+        doc = ClipDoc.model_validate(
+            {
+                **fields,
+                **placement,
+                "projectId": scene["projectId"],
+                "ownerId": scene["ownerId"],
+                "characterId": character_id,
+                "order": position,
+            }
+        )
+        return await insert(store, doc, session)
+
+    return await store.transaction(run)
+
+
+async def update_clip(
+    store: Datastore,
+    *,
+    scope: Scope,
+    clip_id: ObjectId,
+    fields: Raw,
+    order: int | None,
+    scene_id: ObjectId | None,
+) -> ClipDoc:
+    """Updates a clip; `scene_id` moves it (same project only), `characterId: None` clears it."""
+
+    async def run(session: Session) -> ClipDoc:
+        clip = await find_live(store, "clips", clip_id, scope=scope, session=session)
+        changes = dict(fields)
+        if changes.get("characterId") is not None:
+            await _character_of_project(
+                store, scope, changes["characterId"], clip["projectId"], session
+            )
+        if scene_id is not None and scene_id != clip["sceneId"]:
+            scene = await find_live(
+                store, "scenes", scene_id, scope=scope, session=session, field=("input", "sceneId")
+            )
+            if scene["projectId"] != clip["projectId"]:
+                raise BadInput(
+                    "a clip can only move to a scene of the same project",
+                    field=("input", "sceneId"),
+                )
+            await close_gap(store, _CLIPS, clip, session)
+            placement = {"_id": clip_id, "sceneId": scene_id}
+            changes["order"] = await open_gap(store, _CLIPS, placement, session, requested=order)
+            changes["sceneId"] = scene_id
+            changes["projectId"] = scene["projectId"]
+        elif order is not None:
+            changes["order"] = await move_within(store, _CLIPS, clip, session, to=order)
+        doc = await update_live(
+            store, "clips", clip_id, scope=scope, set_fields=changes, session=session
+        )
+        assert isinstance(doc, ClipDoc)
+        return doc
+
+    return await store.transaction(run)
+
+
+async def add_media(
+    store: Datastore, *, scope: Scope, clip_id: ObjectId, media: Raw, select: bool
+) -> ClipDoc:
+    item = MediaDoc.model_validate(media)
+    list_field, selected_field = _MEDIA_FIELDS[item.kind]
+    await find_live(store, "clips", clip_id, scope=scope, field=("input", "clipId"))
+    update: Raw = {"$push": {list_field: item.to_mongo()}}
+    if select:
+        update["$set"] = {selected_field: item.id}
+    return await _update_clip_raw(store, scope, clip_id, update)
+
+
+async def select_media(
+    store: Datastore, *, scope: Scope, clip_id: ObjectId, kind: str, media_id: ObjectId | None
+) -> ClipDoc:
+    list_field, selected_field = _MEDIA_FIELDS[kind]
+    clip = await find_live(store, "clips", clip_id, scope=scope, field=("input", "clipId"))
+    if media_id is not None and all(m["id"] != media_id for m in clip.get(list_field, [])):
+        raise NotFound(f"no {kind.lower()} with this id on the clip", field=("input", "mediaId"))
+    return await _update_clip_raw(store, scope, clip_id, {"$set": {selected_field: media_id}})
+
+
+async def _update_clip_raw(
+    store: Datastore, scope: Scope, clip_id: ObjectId, update: Raw
+) -> ClipDoc:
+    update.setdefault("$set", {})["updatedAt"] = utcnow()
+    query = scope.apply(_CLIPS, {"_id": clip_id, "deletedAt": None})
+    result = await store.db["clips"].find_one_and_update(
+        query, update, return_document=ReturnDocument.AFTER
+    )
+    if result is None:
+        raise NotFound("Clip not found", field=("input", "clipId"))
+    return ClipDoc.model_validate(result)

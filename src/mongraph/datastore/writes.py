@@ -1,0 +1,69 @@
+"""Generic writes: insert a document, update a live one within a scope."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from ..errors import NotFound
+from .client import Datastore, Session
+from .documents import Document, utcnow
+from .relations import COLLECTIONS
+from .repository import Scope
+
+__all__ = ["find_live", "insert", "update_live"]
+
+Raw = dict[str, Any]
+D = TypeVar("D", bound=Document)
+
+
+async def insert(store: Datastore, doc: D, session: Session | None = None) -> D:
+    await store.db[doc.collection].insert_one(doc.to_mongo(), session=session)
+    return doc
+
+
+async def find_live(
+    store: Datastore,
+    collection: str,
+    doc_id: ObjectId,
+    *,
+    scope: Scope,
+    session: Session | None = None,
+    field: tuple[str, ...] = ("input", "id"),
+) -> Raw:
+    """The live document `doc_id` within `scope`, or `NOT_FOUND` naming `field`."""
+    spec = COLLECTIONS[collection]
+    query = scope.apply(
+        spec, {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
+    )
+    found = await store.db[collection].find_one(query, session=session)
+    if found is None:
+        raise NotFound(f"{spec.type_name} not found", field=field)
+    return found
+
+
+async def update_live(
+    store: Datastore,
+    collection: str,
+    doc_id: ObjectId,
+    *,
+    scope: Scope,
+    set_fields: Raw,
+    session: Session | None = None,
+) -> Document:
+    """Sets `set_fields` (and `updatedAt`) on a live document; `NOT_FOUND` when there is none."""
+    spec = COLLECTIONS[collection]
+    query = scope.apply(
+        spec, {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
+    )
+    updated = await store.db[collection].find_one_and_update(
+        query,
+        {"$set": {**set_fields, "updatedAt": utcnow()}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if updated is None:
+        raise NotFound(f"{spec.type_name} not found", field=("input", "id"))
+    return spec.document.model_validate(updated)

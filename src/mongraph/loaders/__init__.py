@@ -1,0 +1,5 @@
+"""Per-request DataLoaders, derived from the relations in `datastore/relations.py`."""
+
+from .loaders import Loaders
+
+__all__ = ["Loaders"]

@@ -1,0 +1,1 @@
+"""Query and mutation logic: authorize, validate, call the datastore, return payloads."""

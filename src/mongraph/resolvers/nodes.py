@@ -1,0 +1,45 @@
+"""`node(id)` / `nodes(ids)`: any object by global id, through the per-request loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..context import RequestContext
+from ..datastore.documents import SoftDeletableDoc, UserDoc
+from ..datastore.relations import collection_for_type
+from ..datastore.repository import to_object_id
+from ..errors import BadInput
+from ..schema.ids import decode_global_id
+
+__all__ = ["check_node_count", "register_node_type", "resolve_node"]
+
+MAX_NODES = 100
+_BUILDERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_node_type(type_name: str, build: Callable[[Any], Any]) -> None:
+    """Declares how a collection's documents become their GraphQL type."""
+    _BUILDERS[type_name] = build
+
+
+def check_node_count(ids: Sequence[str]) -> None:
+    if len(ids) > MAX_NODES:
+        raise BadInput(f"at most {MAX_NODES} ids per `nodes` call", field=("ids",))
+
+
+async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
+    """The object, or None when it does not exist, is deleted or the viewer may not see it."""
+    viewer = ctx.viewer
+    type_name, hex_id = decode_global_id(global_id)
+    spec = collection_for_type(type_name)
+    build = _BUILDERS.get(type_name)
+    oid = to_object_id(hex_id)
+    if spec is None or build is None or oid is None:
+        return None
+    doc = await ctx.loaders.by_id(spec.name).load(oid)
+    if doc is None or (isinstance(doc, SoftDeletableDoc) and doc.deleted_at is not None):
+        return None
+    if isinstance(doc, UserDoc) and not (viewer.is_admin or doc.id == viewer.user.id):
+        return None
+    return build(doc)

@@ -1,0 +1,45 @@
+"""Turning `first`/`after` arguments into page requests, and pages into connections."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from ..datastore.pagination import Page, PageRequest
+from ..errors import BadInput
+from ..schema.common import Connection, Edge, PageInfo
+
+__all__ = ["check_page_size", "to_connection"]
+
+D = TypeVar("D")
+N = TypeVar("N")
+
+MAX_PAGE_SIZE = 100
+
+
+def check_page_size(value: int | None, name: str, default: int) -> int:
+    """`first`/`last`: within 0..100, or `BAD_USER_INPUT` (never silently clamped)."""
+    size = default if value is None else value
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise BadInput(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}", field=(name,))
+    return size
+
+
+def to_connection(
+    page: Page[D], convert: Callable[[D], N], count: Callable[[], Awaitable[int]]
+) -> Connection[N]:
+    edges = [Edge(cursor=c, node=convert(d)) for d, c in zip(page.items, page.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        count=count,
+    )
+
+
+def request_of(limit: int, cursor: tuple[Any, ...] | None) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor)

@@ -1,0 +1,313 @@
+"""Storyboard queries and mutations: authorize, validate, call the datastore."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import strawberry
+
+from ..context import RequestContext
+from ..datastore import cascade, storyboard
+from ..datastore.documents import ProjectDoc
+from ..datastore.pagination import PageRequest
+from ..datastore.relations import collection_for_type
+from ..datastore.repository import Repository
+from ..datastore.writes import update_live
+from ..schema.common import CascadePayload, Connection, SortDirection
+from ..schema.storyboard import Character, Clip, Project, Scene
+from ..schema.storyboard_inputs import (
+    AddGeneratedMediaInput,
+    CharacterPayload,
+    ClipPayload,
+    CreateCharacterInput,
+    CreateClipInput,
+    CreateProjectInput,
+    CreateSceneInput,
+    ProjectPayload,
+    ScenePayload,
+    SelectMediaInput,
+    UpdateCharacterInput,
+    UpdateClipInput,
+    UpdateProjectInput,
+    UpdateSceneInput,
+)
+from ..schema.storyboard_queries import ProjectFilter, ProjectOrder, ProjectOrderField
+from .common import attempt, object_id_of, optional_object_id, provided
+from .paging import check_page_size, to_connection
+from .relations import load_one
+from .validation import (
+    CharacterFields,
+    ClipFields,
+    MediaFields,
+    ProjectFields,
+    SceneFields,
+    validated,
+)
+
+__all__ = [
+    "cascade_mutation",
+    "create_character",
+    "create_clip",
+    "create_project",
+    "create_scene",
+    "list_projects",
+    "update_character",
+    "update_clip",
+    "update_project",
+    "update_scene",
+]
+
+CascadeOp = Literal["delete", "restore", "purge"]
+_ORDER_FIELDS = {
+    ProjectOrderField.CREATED_AT: "createdAt",
+    ProjectOrderField.UPDATED_AT: "updatedAt",
+    ProjectOrderField.NAME: "name",
+}
+
+
+async def list_projects(
+    ctx: RequestContext,
+    *,
+    first: int | None,
+    after: str | None,
+    where: ProjectFilter | None,
+    order_by: ProjectOrder | None,
+    include_deleted: bool,
+) -> Connection[Project]:
+    viewer = ctx.viewer
+    limit = check_page_size(first, "first", 20)
+    order = order_by or ProjectOrder(field=ProjectOrderField.CREATED_AT)
+    direction = 1 if order.direction is SortDirection.ASC else -1
+    sort = ((_ORDER_FIELDS[order.field], direction),)
+    ordering = f"projects:{sort[0][0]}:{direction}"
+    cursor = ctx.store.cursors.decode(ordering, after) if after else None
+    query: dict[str, Any] = {"ownerId": viewer.user.id}
+    if where is not None:
+        if where.name_contains:
+            query["name"] = {"$regex": re.escape(where.name_contains), "$options": "i"}
+        if where.created_at is not None:
+            bounds = {"$gte": where.created_at.from_, "$lte": where.created_at.to}
+            if any(v is not None for v in bounds.values()):
+                query["createdAt"] = {k: v for k, v in bounds.items() if v is not None}
+    repo = Repository(ctx.store, "projects", viewer.scope)
+    page = await repo.find_page(
+        query,
+        sort=sort,
+        ordering=ordering,
+        page=PageRequest(limit=limit, cursor=cursor),
+        include_deleted=include_deleted,
+    )
+
+    async def count() -> int:
+        return await repo.count(query, include_deleted=include_deleted)
+
+    return to_connection(page, Project.from_doc, count)  # type: ignore[arg-type]
+
+
+async def get_project(ctx: RequestContext, global_id: str) -> Project | None:
+    oid = object_id_of(global_id, "Project", ("id",))
+    doc = await load_one(ctx, ProjectDoc, oid, include_deleted=False)
+    return None if doc is None else Project.from_doc(doc)
+
+
+async def create_project(ctx: RequestContext, data: CreateProjectInput) -> ProjectPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Project:
+        fields = validated(ProjectFields, provided(data))
+        doc = await storyboard.create_project(ctx.store, owner_id=viewer.user.id, fields=fields)
+        return Project.from_doc(doc)
+
+    project, errors = await attempt(act)
+    return ProjectPayload(project=project, user_errors=errors)
+
+
+async def update_project(ctx: RequestContext, data: UpdateProjectInput) -> ProjectPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Project:
+        oid = object_id_of(data.id, "Project", ("input", "id"))
+        fields = validated(ProjectFields, provided(data, exclude=("id",)), required=())
+        doc = await update_live(ctx.store, "projects", oid, scope=viewer.scope, set_fields=fields)
+        return Project.from_doc(doc)  # type: ignore[arg-type]
+
+    project, errors = await attempt(act)
+    return ProjectPayload(project=project, user_errors=errors)
+
+
+async def create_scene(ctx: RequestContext, data: CreateSceneInput) -> ScenePayload:
+    viewer = ctx.viewer
+
+    async def act() -> Scene:
+        project_id = object_id_of(data.project_id, "Project", ("input", "projectId"))
+        parent_id = optional_object_id(data.parent_scene_id, "Scene", ("input", "parentSceneId"))
+        fields = validated(
+            SceneFields, provided(data, exclude=("project_id", "parent_scene_id", "order"))
+        )
+        doc = await storyboard.create_scene(
+            ctx.store,
+            scope=viewer.scope,
+            project_id=project_id,
+            parent_scene_id=parent_id,
+            order=_order(data.order),
+            fields=fields,
+        )
+        return Scene.from_doc(doc)
+
+    scene, errors = await attempt(act)
+    return ScenePayload(scene=scene, user_errors=errors)
+
+
+async def update_scene(ctx: RequestContext, data: UpdateSceneInput) -> ScenePayload:
+    viewer = ctx.viewer
+
+    async def act() -> Scene:
+        oid = object_id_of(data.id, "Scene", ("input", "id"))
+        values = provided(data, exclude=("id", "order"))
+        fields = validated(SceneFields, values, required=())
+        doc = await storyboard.update_scene(
+            ctx.store, scope=viewer.scope, scene_id=oid, order=_order(data.order), fields=fields
+        )
+        return Scene.from_doc(doc)
+
+    scene, errors = await attempt(act)
+    return ScenePayload(scene=scene, user_errors=errors)
+
+
+async def create_clip(ctx: RequestContext, data: CreateClipInput) -> ClipPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Clip:
+        scene_id = object_id_of(data.scene_id, "Scene", ("input", "sceneId"))
+        character_id = optional_object_id(data.character_id, "Character", ("input", "characterId"))
+        values = provided(data, exclude=("scene_id", "character_id", "order"))
+        doc = await storyboard.create_clip(
+            ctx.store,
+            scope=viewer.scope,
+            scene_id=scene_id,
+            character_id=character_id,
+            order=_order(data.order),
+            fields=validated(ClipFields, values),
+        )
+        return Clip.from_doc(doc)
+
+    clip, errors = await attempt(act)
+    return ClipPayload(clip=clip, user_errors=errors)
+
+
+async def update_clip(ctx: RequestContext, data: UpdateClipInput) -> ClipPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Clip:
+        oid = object_id_of(data.id, "Clip", ("input", "id"))
+        values = provided(data, exclude=("id", "scene_id", "character_id", "order"))
+        fields = validated(ClipFields, values, required=())
+        if data.character_id is not strawberry.UNSET:
+            fields["characterId"] = optional_object_id(
+                data.character_id, "Character", ("input", "characterId")
+            )
+        doc = await storyboard.update_clip(
+            ctx.store,
+            scope=viewer.scope,
+            clip_id=oid,
+            fields=fields,
+            order=_order(data.order),
+            scene_id=optional_object_id(data.scene_id, "Scene", ("input", "sceneId")),
+        )
+        return Clip.from_doc(doc)
+
+    clip, errors = await attempt(act)
+    return ClipPayload(clip=clip, user_errors=errors)
+
+
+async def add_generated_media(ctx: RequestContext, data: AddGeneratedMediaInput) -> ClipPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Clip:
+        clip_id = object_id_of(data.clip_id, "Clip", ("input", "clipId"))
+        media = validated(
+            MediaFields, provided(data, exclude=("clip_id", "select")), required=(), non_null=()
+        )
+        doc = await storyboard.add_media(
+            ctx.store, scope=viewer.scope, clip_id=clip_id, media=media, select=bool(data.select)
+        )
+        return Clip.from_doc(doc)
+
+    clip, errors = await attempt(act)
+    return ClipPayload(clip=clip, user_errors=errors)
+
+
+async def select_media(ctx: RequestContext, data: SelectMediaInput) -> ClipPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Clip:
+        clip_id = object_id_of(data.clip_id, "Clip", ("input", "clipId"))
+        media_id = optional_object_id(data.media_id, "GeneratedMedia", ("input", "mediaId"))
+        doc = await storyboard.select_media(
+            ctx.store, scope=viewer.scope, clip_id=clip_id, kind=data.kind.value, media_id=media_id
+        )
+        return Clip.from_doc(doc)
+
+    clip, errors = await attempt(act)
+    return ClipPayload(clip=clip, user_errors=errors)
+
+
+async def create_character(ctx: RequestContext, data: CreateCharacterInput) -> CharacterPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Character:
+        project_id = object_id_of(data.project_id, "Project", ("input", "projectId"))
+        fields = validated(CharacterFields, provided(data, exclude=("project_id",)))
+        doc = await storyboard.create_character(
+            ctx.store, scope=viewer.scope, project_id=project_id, fields=fields
+        )
+        return Character.from_doc(doc)
+
+    character, errors = await attempt(act)
+    return CharacterPayload(character=character, user_errors=errors)
+
+
+async def update_character(ctx: RequestContext, data: UpdateCharacterInput) -> CharacterPayload:
+    viewer = ctx.viewer
+
+    async def act() -> Character:
+        oid = object_id_of(data.id, "Character", ("input", "id"))
+        values = provided(data, exclude=("id",))
+        fields = validated(
+            CharacterFields,
+            values,
+            required=(),
+            non_null=("name", "referenceImages", "triggerWords"),
+        )
+        doc = await update_live(ctx.store, "characters", oid, scope=viewer.scope, set_fields=fields)
+        return Character.from_doc(doc)  # type: ignore[arg-type]
+
+    character, errors = await attempt(act)
+    return CharacterPayload(character=character, user_errors=errors)
+
+
+async def cascade_mutation(
+    ctx: RequestContext, global_id: strawberry.ID, type_name: str, op: CascadeOp
+) -> CascadePayload:
+    """delete / restore / purge of any soft-deletable type, through the generic engine."""
+    viewer = ctx.viewer
+    spec = collection_for_type(type_name)
+    assert spec is not None
+
+    async def act() -> int:
+        oid = object_id_of(global_id, type_name, ("id",))
+        if op == "delete":
+            return await cascade.soft_delete(
+                ctx.store, spec.name, oid, scope=viewer.scope, actor_id=viewer.user.id
+            )
+        if op == "restore":
+            return await cascade.restore(ctx.store, spec.name, oid, scope=viewer.scope)
+        return await cascade.purge(ctx.store, spec.name, oid, scope=viewer.scope)
+
+    affected, errors = await attempt(act)
+    return CascadePayload(target_id=global_id, affected_count=affected or 0, user_errors=errors)
+
+
+def _order(value: int | None) -> int | None:
+    return None if value is strawberry.UNSET else value

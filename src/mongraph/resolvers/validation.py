@@ -1,0 +1,120 @@
+"""Input validation with pydantic: lengths, numbers, URLs; failures become `BAD_USER_INPUT`."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+
+from ..errors import BadInput
+
+__all__ = [
+    "CharacterFields",
+    "ClipFields",
+    "MediaFields",
+    "ProjectFields",
+    "SceneFields",
+    "validated",
+]
+
+NAME_MAX = 200
+TEXT_MAX = 20_000
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+ShortText = Annotated[str, StringConstraints(max_length=2048)]
+HttpUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+Seconds = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+
+
+class _Fields(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ProjectFields(_Fields):
+    name: Name | None = None
+    description: Text | None = None
+    music_file_path: ShortText | None = None
+    music_duration: Seconds | None = None
+
+
+class SceneFields(_Fields):
+    name: Name | None = None
+    description: Text | None = None
+    lyrics: Text | None = None
+
+
+class ClipFields(_Fields):
+    name: Name | None = None
+    lyrics: Text | None = None
+    length: Seconds | None = None
+    timeline_position: Seconds | None = None
+    image_prompt: Text | None = None
+    video_prompt: Text | None = None
+
+
+class CharacterFields(_Fields):
+    name: Name | None = None
+    description: Text | None = None
+    reference_images: Annotated[list[ShortText], Field(max_length=100)] | None = None
+    lora: ShortText | None = None
+    trigger_words: Annotated[list[Name], Field(max_length=100)] | None = None
+
+
+class MediaFields(_Fields):
+    kind: str
+    url: HttpUrl
+    prompt: Text | None = None
+
+
+def validated(
+    model: type[_Fields],
+    values: dict[str, Any],
+    *,
+    required: tuple[str, ...] = ("name",),
+    non_null: tuple[str, ...] = ("name",),
+    prefix: tuple[str, ...] = ("input",),
+) -> dict[str, Any]:
+    """`values` (camelCase, only the fields the client sent) checked and normalised.
+
+    `required` must be present and non-null (creates); `non_null` may be omitted but
+    not set to null (updates).
+    """
+    for name in required:
+        if values.get(name) is None:
+            raise BadInput(f"`{name}` is required", field=(*prefix, name))
+    for name in non_null:
+        if name in values and values[name] is None:
+            raise BadInput(f"`{name}` cannot be null", field=(*prefix, name))
+    try:
+        checked = model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        raise BadInput(f"`{name}`: {error['msg']}", field=(*prefix, name)) from exc
+    dumped = checked.model_dump(by_alias=True)
+    return {key: dumped[key] for key in values}

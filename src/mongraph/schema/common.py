@@ -1,0 +1,109 @@
+"""Types shared by every domain: Node, PageInfo, connections, errors, payload pieces."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import Enum
+from typing import Generic, TypeVar
+
+import strawberry
+
+from ..errors import DomainError, ErrorCode
+
+__all__ = [
+    "CascadePayload",
+    "Connection",
+    "DateTimeRange",
+    "Edge",
+    "ErrorCodeEnum",
+    "Node",
+    "PageInfo",
+    "SoftDeletable",
+    "SortDirection",
+    "UserError",
+]
+
+T = TypeVar("T")
+
+ErrorCodeEnum = strawberry.enum(
+    ErrorCode, description="Codes of `userErrors` and of `extensions.code` on GraphQL errors."
+)
+
+
+@strawberry.enum(description="Sort direction of an ordered list.")
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Globally unique, opaque id.")
+
+
+@strawberry.interface(
+    description="Every soft-deletable object exposes when it was deleted (null while alive)."
+)
+class SoftDeletable:
+    deleted_at: datetime | None = strawberry.field(
+        description="When it was deleted; null while alive."
+    )
+
+
+@strawberry.type(description="Where a page of a connection sits in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow the last edge.")
+    has_previous_page: bool = strawberry.field(description="More items precede the first edge.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+
+@strawberry.type(description="An item of a connection with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(
+        description="Opaque position of this item, for `after`/`before`."
+    )
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a keyset-paginated list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Position of this page.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Items in the whole list (computed only when selected).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.type(description="An expected failure of a mutation, returned in its payload.")
+class UserError:
+    code: ErrorCodeEnum = strawberry.field(description="What kind of failure.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: list[str] | None = strawberry.field(
+        description='Path to the offending input field, e.g. ["input", "name"].'
+    )
+
+    @classmethod
+    def from_error(cls, error: DomainError) -> UserError:
+        return cls(code=error.code, message=error.message, field=list(error.field or []) or None)
+
+
+@strawberry.type(description="Result of a delete, restore or purge.")
+class CascadePayload:
+    target_id: strawberry.ID | None = strawberry.field(
+        description="The id the operation was called with."
+    )
+    affected_count: int = strawberry.field(
+        description="Documents whose state this operation changed, the target included "
+        "(already-deleted ones are not counted by a delete)."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
+
+
+@strawberry.input(description="An inclusive range of instants; either end may be open.")
+class DateTimeRange:
+    from_: datetime | None = strawberry.field(name="from", default=None, description="Not before.")
+    to: datetime | None = strawberry.field(default=None, description="Not after.")

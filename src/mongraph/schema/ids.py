@@ -1,0 +1,35 @@
+"""Relay global ids: `base64("Type:hex")`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Collection
+
+from ..errors import BadInput
+
+__all__ = ["decode_global_id", "encode_global_id"]
+
+_HEX_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def encode_global_id(type_name: str, object_id: object) -> str:
+    return base64.b64encode(f"{type_name}:{object_id}".encode()).decode()
+
+
+def decode_global_id(
+    value: str, expected: str | Collection[str] | None = None, *, field: tuple[str, ...] = ("id",)
+) -> tuple[str, str]:
+    """`(type name, hex id)` of a global id; `BAD_USER_INPUT` when malformed or of another type."""
+    try:
+        type_name, _, hex_id = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"`{field[-1]}` is not a valid id", field=field) from exc
+    if not type_name or not _HEX_ID.match(hex_id):
+        raise BadInput(f"`{field[-1]}` is not a valid id", field=field)
+    allowed = {expected} if isinstance(expected, str) else expected
+    if allowed is not None and type_name not in allowed:
+        wanted = " or ".join(sorted(allowed))
+        raise BadInput(f"`{field[-1]}` must be the id of a {wanted}", field=field)
+    return type_name, hex_id

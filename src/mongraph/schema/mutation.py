@@ -1,0 +1,109 @@
+"""The root Mutation type: every mutation takes one `input` (or an id) and returns a payload."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from ..context import RequestContext
+from ..resolvers import storyboard as sb
+from .common import CascadePayload
+from .storyboard_inputs import (
+    AddGeneratedMediaInput,
+    CharacterPayload,
+    ClipPayload,
+    CreateCharacterInput,
+    CreateClipInput,
+    CreateProjectInput,
+    CreateSceneInput,
+    ProjectPayload,
+    ScenePayload,
+    SelectMediaInput,
+    UpdateCharacterInput,
+    UpdateClipInput,
+    UpdateProjectInput,
+    UpdateSceneInput,
+)
+
+__all__ = ["Mutation"]
+
+Info = strawberry.Info[RequestContext, None]
+TargetId = Annotated[strawberry.ID, strawberry.argument(description="Global id of the target.")]
+
+
+def _cascade(type_name: str, op: sb.CascadeOp, description: str) -> CascadePayload:
+    async def resolve(info: Info, id: TargetId) -> CascadePayload:
+        return await sb.cascade_mutation(info.context, id, type_name, op)
+
+    return strawberry.mutation(resolver=resolve, description=description)
+
+
+@strawberry.type(description="Everything that can be changed.")
+class Mutation:
+    @strawberry.mutation(description="Creates a project owned by the viewer.")
+    async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
+        return await sb.create_project(info.context, input)
+
+    @strawberry.mutation(description="Changes a project's fields.")
+    async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectPayload:
+        return await sb.update_project(info.context, input)
+
+    delete_project: CascadePayload = _cascade(
+        "Project", "delete", "Soft-deletes a project with its scenes, clips and characters."
+    )
+    restore_project: CascadePayload = _cascade(
+        "Project", "restore", "Restores a project and exactly what its deletion took with it."
+    )
+    purge_project: CascadePayload = _cascade(
+        "Project", "purge", "Hard-deletes an already deleted project and everything under it."
+    )
+
+    @strawberry.mutation(description="Creates a scene (or an alternate) in a project.")
+    async def create_scene(self, info: Info, input: CreateSceneInput) -> ScenePayload:
+        return await sb.create_scene(info.context, input)
+
+    @strawberry.mutation(description="Changes a scene's fields or position.")
+    async def update_scene(self, info: Info, input: UpdateSceneInput) -> ScenePayload:
+        return await sb.update_scene(info.context, input)
+
+    delete_scene: CascadePayload = _cascade(
+        "Scene", "delete", "Soft-deletes a scene with its clips and its alternates."
+    )
+    restore_scene: CascadePayload = _cascade(
+        "Scene", "restore", "Restores a scene and exactly what its deletion took with it."
+    )
+
+    @strawberry.mutation(description="Creates a clip in a scene.")
+    async def create_clip(self, info: Info, input: CreateClipInput) -> ClipPayload:
+        return await sb.create_clip(info.context, input)
+
+    @strawberry.mutation(description="Changes a clip's fields, position or scene.")
+    async def update_clip(self, info: Info, input: UpdateClipInput) -> ClipPayload:
+        return await sb.update_clip(info.context, input)
+
+    delete_clip: CascadePayload = _cascade("Clip", "delete", "Soft-deletes a clip.")
+    restore_clip: CascadePayload = _cascade("Clip", "restore", "Restores a deleted clip.")
+
+    @strawberry.mutation(description="Attaches a generated image or video to a clip.")
+    async def add_generated_media(self, info: Info, input: AddGeneratedMediaInput) -> ClipPayload:
+        return await sb.add_generated_media(info.context, input)
+
+    @strawberry.mutation(description="Chooses or clears a clip's selected image or video.")
+    async def select_media(self, info: Info, input: SelectMediaInput) -> ClipPayload:
+        return await sb.select_media(info.context, input)
+
+    @strawberry.mutation(description="Creates a character in a project.")
+    async def create_character(self, info: Info, input: CreateCharacterInput) -> CharacterPayload:
+        return await sb.create_character(info.context, input)
+
+    @strawberry.mutation(description="Changes a character's fields.")
+    async def update_character(self, info: Info, input: UpdateCharacterInput) -> CharacterPayload:
+        return await sb.update_character(info.context, input)
+
+    delete_character: CascadePayload = _cascade(
+        "Character", "delete", "Soft-deletes a character; its clips then show no character."
+    )
+    restore_character: CascadePayload = _cascade(
+        "Character", "restore", "Restores a deleted character."
+    )

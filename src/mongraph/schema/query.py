@@ -1,0 +1,81 @@
+"""The root Query type."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+
+from ..context import RequestContext
+from ..resolvers import nodes as node_resolvers
+from ..resolvers import storyboard as sb
+from .common import Connection, Node
+from .identity import User
+from .storyboard import Project
+from .storyboard_queries import ProjectFilter, ProjectOrder
+
+__all__ = ["Query"]
+
+Info = strawberry.Info[RequestContext, None]
+
+
+@strawberry.type(description="Everything that can be read.")
+class Query:
+    @strawberry.field(description="Any object by its global id; null when missing or not yours.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+    ) -> Node | None:
+        node: Node | None = await node_resolvers.resolve_node(info.context, id)
+        return node
+
+    @strawberry.field(description="Objects by global id, in order; null for each missing one.")
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+    ) -> list[Node | None]:
+        ctx = info.context
+        node_resolvers.check_node_count(ids)
+        return list(await asyncio.gather(*(node_resolvers.resolve_node(ctx, i) for i in ids)))
+
+    @strawberry.field(description="The authenticated user; null without credentials.")
+    async def viewer(self, info: Info) -> User | None:
+        viewer = info.context.viewer_or_none
+        return None if viewer is None else User.from_doc(viewer.user)
+
+    @strawberry.field(description="A project by id; null when missing, deleted or not yours.")
+    async def project(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+    ) -> Project | None:
+        info.context.viewer  # noqa: B018 - authentication check
+        return await sb.get_project(info.context, id)
+
+    @strawberry.field(
+        description="The viewer's own projects (admins too: their own; they reach others' by id)."
+    )
+    async def projects(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        where: Annotated[ProjectFilter | None, strawberry.argument(description="Filter.")] = None,
+        order_by: Annotated[
+            ProjectOrder | None, strawberry.argument(description="Default: CREATED_AT DESC.")
+        ] = None,
+        include_deleted: Annotated[
+            bool, strawberry.argument(description="Show deleted ones too.")
+        ] = False,
+    ) -> Connection[Project]:
+        return await sb.list_projects(
+            info.context,
+            first=first,
+            after=after,
+            where=where,
+            order_by=order_by,
+            include_deleted=include_deleted,
+        )

@@ -1,0 +1,285 @@
+"""Storyboard types: projects → scenes → clips, with characters and generated media."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from ..context import RequestContext
+from ..datastore.documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc, UserDoc
+from ..datastore.repository import ChildCountQuery
+from ..resolvers.relations import child_connection, child_list, load_one, load_parent
+from .common import Connection, Node, SoftDeletable
+from .identity import UserProfile
+from .ids import encode_global_id
+
+__all__ = ["Character", "Clip", "GeneratedMedia", "MediaKind", "Project", "Scene"]
+
+Info = strawberry.Info[RequestContext, None]
+First = Annotated[int, strawberry.argument(description="Page size, 0 to 100.")]
+After = Annotated[
+    str | None, strawberry.argument(description="Cursor of the edge to continue after.")
+]
+IncludeDeleted = Annotated[
+    bool, strawberry.argument(description="Show deleted ones too (the owner's trash).")
+]
+_PRIMARY_ONLY = (("parentSceneId", None),)
+
+
+@strawberry.enum(description="What a generated media file is.")
+class MediaKind(Enum):
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"
+
+
+@strawberry.type(description="An image or video generated for a clip.")
+class GeneratedMedia:
+    id: strawberry.ID = strawberry.field(description="Id, for `selectMedia`.")
+    kind: MediaKind = strawberry.field(description="Image or video.")
+    url: str = strawberry.field(description="Where the file is (http or https).")
+    prompt: str | None = strawberry.field(description="The prompt it was generated from.")
+    created_at: datetime = strawberry.field(description="When it was added.")
+
+    @classmethod
+    def from_doc(cls, doc: MediaDoc) -> GeneratedMedia:
+        return cls(
+            id=strawberry.ID(encode_global_id("GeneratedMedia", doc.id)),
+            kind=MediaKind(doc.kind),
+            url=doc.url,
+            prompt=doc.prompt,
+            created_at=doc.created_at,
+        )
+
+
+@strawberry.type(description="A music-video storyboard, owned by one user.")
+class Project(Node, SoftDeletable):
+    doc: strawberry.Private[ProjectDoc]
+    name: str = strawberry.field(description="Name, 1 to 200 characters.")
+    description: str | None = strawberry.field(description="Free text.")
+    music_file_path: str | None = strawberry.field(description="Path of the song's audio file.")
+    music_duration: float | None = strawberry.field(description="Song length in seconds.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_doc(cls, doc: ProjectDoc) -> Project:
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("Project", doc.id)),
+            name=doc.name,
+            description=doc.description,
+            music_file_path=doc.music_file_path,
+            music_duration=doc.music_duration,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+            deleted_at=doc.deleted_at,
+        )
+
+    @strawberry.field(description="Who owns it.")
+    async def owner(self, info: Info) -> UserProfile:
+        user = await load_parent(info.context, UserDoc, self.doc.owner_id)
+        return UserProfile.from_doc(user)
+
+    @strawberry.field(
+        description="Ordered by `order` ascending; alternates only with includeAlternates."
+    )
+    async def scenes(
+        self,
+        info: Info,
+        first: First = 50,
+        after: After = None,
+        include_alternates: bool = False,
+        include_deleted: IncludeDeleted = False,
+    ) -> Connection[Scene]:
+        return await child_connection(
+            info.context, self.doc.id, "project.scenes", Scene.from_doc,
+            first=first, after=after, include_deleted=include_deleted,
+            where=() if include_alternates else _PRIMARY_ONLY,
+        )  # fmt: skip
+
+    @strawberry.field(description="Its characters, at most 100, oldest first.")
+    async def characters(
+        self, info: Info, include_deleted: IncludeDeleted = False
+    ) -> list[Character]:
+        return await child_list(
+            info.context, self.doc.id, "project.characters", Character.from_doc,
+            include_deleted=include_deleted,
+        )  # fmt: skip
+
+    @strawberry.field(description="Live primary scenes (alternates not counted).")
+    async def scene_count(self, info: Info) -> int:
+        return await info.context.loaders.child_count(
+            self.doc.id, _count_query("project.scenes", _PRIMARY_ONLY)
+        )
+
+    @strawberry.field(description="Live clips in all of its scenes.")
+    async def clip_count(self, info: Info) -> int:
+        return await info.context.loaders.child_count(self.doc.id, _count_query("project.clips"))
+
+
+@strawberry.type(description="A scene of a project; an alternate is a variant of a primary scene.")
+class Scene(Node, SoftDeletable):
+    doc: strawberry.Private[SceneDoc]
+    name: str = strawberry.field(description="Name, 1 to 200 characters.")
+    description: str | None = strawberry.field(description="Free text.")
+    lyrics: str | None = strawberry.field(description="Lyrics sung during the scene.")
+    order: int = strawberry.field(description="Zero-based position among its siblings.")
+    is_alternate: bool = strawberry.field(
+        description="Whether it is an alternate of another scene."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_doc(cls, doc: SceneDoc) -> Scene:
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("Scene", doc.id)),
+            name=doc.name,
+            description=doc.description,
+            lyrics=doc.lyrics,
+            order=doc.order,
+            is_alternate=doc.parent_scene_id is not None,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+            deleted_at=doc.deleted_at,
+        )
+
+    @strawberry.field(description="The project it belongs to (even when that is deleted).")
+    async def project(self, info: Info) -> Project:
+        return Project.from_doc(await load_parent(info.context, ProjectDoc, self.doc.project_id))
+
+    @strawberry.field(description="The primary scene this is an alternate of.")
+    async def parent_scene(self, info: Info) -> Scene | None:
+        doc = await load_one(info.context, SceneDoc, self.doc.parent_scene_id)
+        return None if doc is None else Scene.from_doc(doc)
+
+    @strawberry.field(description="Its alternates, at most 100, by `order`.")
+    async def alternates(self, info: Info, include_deleted: IncludeDeleted = False) -> list[Scene]:
+        return await child_list(
+            info.context, self.doc.id, "scene.alternates", Scene.from_doc,
+            include_deleted=include_deleted,
+        )  # fmt: skip
+
+    @strawberry.field(description="Ordered by `order` ascending.")
+    async def clips(
+        self,
+        info: Info,
+        first: First = 50,
+        after: After = None,
+        include_deleted: IncludeDeleted = False,
+    ) -> Connection[Clip]:
+        return await child_connection(
+            info.context, self.doc.id, "scene.clips", Clip.from_doc,
+            first=first, after=after, include_deleted=include_deleted,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A shot of a scene, with its prompts and generated media.")
+class Clip(Node, SoftDeletable):
+    doc: strawberry.Private[ClipDoc]
+    name: str = strawberry.field(description="Name, 1 to 200 characters.")
+    lyrics: str | None = strawberry.field(description="Lyrics sung during the clip.")
+    length: float | None = strawberry.field(description="Length in seconds.")
+    timeline_position: float | None = strawberry.field(
+        description="Start, in seconds into the song."
+    )
+    order: int = strawberry.field(description="Zero-based position in its scene.")
+    image_prompt: str | None = strawberry.field(description="Prompt for image generation.")
+    video_prompt: str | None = strawberry.field(description="Prompt for video generation.")
+    generated_images: list[GeneratedMedia] = strawberry.field(description="Images, oldest first.")
+    generated_videos: list[GeneratedMedia] = strawberry.field(description="Videos, oldest first.")
+    selected_image: GeneratedMedia | None = strawberry.field(description="The chosen image.")
+    selected_video: GeneratedMedia | None = strawberry.field(description="The chosen video.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_doc(cls, doc: ClipDoc) -> Clip:
+        images = [GeneratedMedia.from_doc(m) for m in doc.generated_images]
+        videos = [GeneratedMedia.from_doc(m) for m in doc.generated_videos]
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("Clip", doc.id)),
+            name=doc.name,
+            lyrics=doc.lyrics,
+            length=doc.length,
+            timeline_position=doc.timeline_position,
+            order=doc.order,
+            image_prompt=doc.image_prompt,
+            video_prompt=doc.video_prompt,
+            generated_images=images,
+            generated_videos=videos,
+            selected_image=_selected(doc.generated_images, images, doc.selected_image_id),
+            selected_video=_selected(doc.generated_videos, videos, doc.selected_video_id),
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+            deleted_at=doc.deleted_at,
+        )
+
+    @strawberry.field(description="The scene it belongs to (even when that is deleted).")
+    async def scene(self, info: Info) -> Scene:
+        return Scene.from_doc(await load_parent(info.context, SceneDoc, self.doc.scene_id))
+
+    @strawberry.field(description="The project it belongs to (even when that is deleted).")
+    async def project(self, info: Info) -> Project:
+        return Project.from_doc(await load_parent(info.context, ProjectDoc, self.doc.project_id))
+
+    @strawberry.field(description="The character in it; null when none or deleted.")
+    async def character(self, info: Info) -> Character | None:
+        doc = await load_one(
+            info.context, CharacterDoc, self.doc.character_id, include_deleted=False
+        )
+        return None if doc is None else Character.from_doc(doc)
+
+
+@strawberry.type(description="A character appearing in a project's clips.")
+class Character(Node, SoftDeletable):
+    doc: strawberry.Private[CharacterDoc]
+    name: str = strawberry.field(description="Name, 1 to 200 characters.")
+    description: str | None = strawberry.field(description="Free text.")
+    reference_images: list[str] = strawberry.field(description="URLs of reference images.")
+    lora: str | None = strawberry.field(description="LoRA model name.")
+    trigger_words: list[str] = strawberry.field(description="Words that invoke the LoRA.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_doc(cls, doc: CharacterDoc) -> Character:
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("Character", doc.id)),
+            name=doc.name,
+            description=doc.description,
+            reference_images=doc.reference_images,
+            lora=doc.lora,
+            trigger_words=doc.trigger_words,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+            deleted_at=doc.deleted_at,
+        )
+
+    @strawberry.field(description="The project it belongs to (even when that is deleted).")
+    async def project(self, info: Info) -> Project:
+        return Project.from_doc(await load_parent(info.context, ProjectDoc, self.doc.project_id))
+
+    @strawberry.field(description="Live clips featuring it, oldest first.")
+    async def clips(self, info: Info, first: First = 50, after: After = None) -> Connection[Clip]:
+        return await child_connection(
+            info.context, self.doc.id, "character.clips", Clip.from_doc, first=first, after=after
+        )
+
+
+def _selected(
+    docs: list[MediaDoc], items: list[GeneratedMedia], selected_id: object
+) -> GeneratedMedia | None:
+    if selected_id is None:
+        return None
+    return next((item for d, item in zip(docs, items, strict=True) if d.id == selected_id), None)
+
+
+def _count_query(relation: str, where: tuple[tuple[str, object], ...] = ()) -> ChildCountQuery:
+    return ChildCountQuery(relation, False, where)

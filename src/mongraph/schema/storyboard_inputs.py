@@ -1,0 +1,179 @@
+"""Storyboard mutation inputs and payloads."""
+
+from __future__ import annotations
+
+import strawberry
+
+from .common import UserError
+from .storyboard import Character, Clip, MediaKind, Project, Scene
+
+__all__ = [
+    "AddGeneratedMediaInput",
+    "CharacterPayload",
+    "ClipPayload",
+    "CreateCharacterInput",
+    "CreateClipInput",
+    "CreateProjectInput",
+    "CreateSceneInput",
+    "ProjectPayload",
+    "ScenePayload",
+    "SelectMediaInput",
+    "UpdateCharacterInput",
+    "UpdateClipInput",
+    "UpdateProjectInput",
+    "UpdateSceneInput",
+]
+
+UNSET = strawberry.UNSET
+_ERRORS = "Why it failed, if it did (the object is then null)."
+
+
+@strawberry.input(description="A new project, owned by the viewer.")
+class CreateProjectInput:
+    name: str = strawberry.field(description="1 to 200 characters.")
+    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    music_file_path: str | None = strawberry.field(default=UNSET, description="Audio file path.")
+    music_duration: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+
+
+@strawberry.input(description="Changes to a project; omitted fields stay as they are.")
+class UpdateProjectInput:
+    id: strawberry.ID = strawberry.field(description="The project.")
+    name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
+    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    music_file_path: str | None = strawberry.field(default=UNSET, description="Audio file path.")
+    music_duration: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+
+
+@strawberry.input(description="A new scene in a project.")
+class CreateSceneInput:
+    project_id: strawberry.ID = strawberry.field(description="The project.")
+    name: str = strawberry.field(description="1 to 200 characters.")
+    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the scene.")
+    order: int | None = strawberry.field(
+        default=UNSET, description="Position among the project's scenes; appended when omitted."
+    )
+    parent_scene_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Makes it an alternate of this primary scene."
+    )
+
+
+@strawberry.input(description="Changes to a scene; omitted fields stay as they are.")
+class UpdateSceneInput:
+    id: strawberry.ID = strawberry.field(description="The scene.")
+    name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
+    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the scene.")
+    order: int | None = strawberry.field(
+        default=UNSET, description="New position among its siblings (the others shift)."
+    )
+
+
+@strawberry.input(description="A new clip in a scene.")
+class CreateClipInput:
+    scene_id: strawberry.ID = strawberry.field(description="The scene.")
+    name: str = strawberry.field(description="1 to 200 characters.")
+    lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the clip.")
+    length: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    timeline_position: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    order: int | None = strawberry.field(
+        default=UNSET, description="Position in the scene; appended when omitted."
+    )
+    image_prompt: str | None = strawberry.field(default=UNSET, description="Image prompt.")
+    video_prompt: str | None = strawberry.field(default=UNSET, description="Video prompt.")
+    character_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A character of the same project."
+    )
+
+
+@strawberry.input(description="Changes to a clip; omitted fields stay as they are.")
+class UpdateClipInput:
+    id: strawberry.ID = strawberry.field(description="The clip.")
+    name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
+    lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the clip.")
+    length: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    timeline_position: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    order: int | None = strawberry.field(default=UNSET, description="New position in its scene.")
+    image_prompt: str | None = strawberry.field(default=UNSET, description="Image prompt.")
+    video_prompt: str | None = strawberry.field(default=UNSET, description="Video prompt.")
+    character_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A character of the same project; null clears it."
+    )
+    scene_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Move the clip to another scene of the same project."
+    )
+
+
+@strawberry.input(description="A new character in a project.")
+class CreateCharacterInput:
+    project_id: strawberry.ID = strawberry.field(description="The project.")
+    name: str = strawberry.field(description="1 to 200 characters.")
+    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    reference_images: list[str] | None = strawberry.field(
+        default=UNSET, description="Up to 100 image URLs or paths."
+    )
+    lora: str | None = strawberry.field(default=UNSET, description="LoRA model name.")
+    trigger_words: list[str] | None = strawberry.field(
+        default=UNSET, description="Up to 100 words."
+    )
+
+
+@strawberry.input(description="Changes to a character; omitted fields stay as they are.")
+class UpdateCharacterInput:
+    id: strawberry.ID = strawberry.field(description="The character.")
+    name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
+    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    reference_images: list[str] | None = strawberry.field(
+        default=UNSET, description="Up to 100 image URLs or paths."
+    )
+    lora: str | None = strawberry.field(default=UNSET, description="LoRA model name.")
+    trigger_words: list[str] | None = strawberry.field(
+        default=UNSET, description="Up to 100 words."
+    )
+
+
+@strawberry.input(description="A generated image or video to attach to a clip.")
+class AddGeneratedMediaInput:
+    clip_id: strawberry.ID = strawberry.field(description="The clip.")
+    kind: MediaKind = strawberry.field(description="Image or video.")
+    url: str = strawberry.field(description="An http(s) URL.")
+    prompt: str | None = strawberry.field(default=UNSET, description="The prompt used.")
+    select: bool | None = strawberry.field(
+        default=False, description="Make it the clip's selected image/video."
+    )
+
+
+@strawberry.input(description="Choose (or clear) a clip's selected image or video.")
+class SelectMediaInput:
+    clip_id: strawberry.ID = strawberry.field(description="The clip.")
+    media_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="A GeneratedMedia id of this clip, "
+        "or null to clear the selection of that kind.",
+    )
+    kind: MediaKind = strawberry.field(description="Which selection.")
+
+
+@strawberry.type(description="Result of a project mutation.")
+class ProjectPayload:
+    project: Project | None = strawberry.field(description="The project; null on failure.")
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a scene mutation.")
+class ScenePayload:
+    scene: Scene | None = strawberry.field(description="The scene; null on failure.")
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a clip mutation.")
+class ClipPayload:
+    clip: Clip | None = strawberry.field(description="The clip; null on failure.")
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a character mutation.")
+class CharacterPayload:
+    character: Character | None = strawberry.field(description="The character; null on failure.")
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)

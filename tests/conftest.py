@@ -1,0 +1,90 @@
+"""One database server per test session, one fresh database per test.
+
+The server is the embedded SecantusDB (with test commands, for fault injection)
+unless MONGODB_URI points at a real MongoDB replica set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from mongraph.app import create_app
+from mongraph.config import Settings
+from mongraph.datastore.client import Datastore
+from mongraph.datastore.indexes import ensure_indexes
+from mongraph.embedded import EmbeddedServer
+from tests.utils.commands import CommandCounter
+from tests.utils.factories import MadeUser, make_user
+from tests.utils.graphql import GraphQLClient
+
+CURSOR_SECRET = "test-cursor-secret"
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri() -> Iterator[str]:
+    if os.environ.get("MONGODB_URI"):
+        yield os.environ["MONGODB_URI"]
+        return
+    with EmbeddedServer(None, test_commands=True) as server:
+        yield server.uri
+
+
+@pytest.fixture
+def commands() -> CommandCounter:
+    return CommandCounter()
+
+
+@pytest.fixture
+async def store(mongodb_uri: str, commands: CommandCounter) -> AsyncIterator[Datastore]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    datastore = Datastore.connect(
+        mongodb_uri, name, cursor_secret=CURSOR_SECRET, listeners=[commands]
+    )
+    await ensure_indexes(datastore)
+    commands.reset()
+    yield datastore
+    await datastore.client.drop_database(name)
+    await datastore.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(mongodb_uri="unused", mongraph_cursor_secret=CURSOR_SECRET)
+
+
+@pytest.fixture
+async def http(store: Datastore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async def same_store() -> Datastore:
+        return store
+
+    app = create_app(same_store, settings, close_store=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@pytest.fixture
+async def alice(store: Datastore) -> MadeUser:
+    return await make_user(store, "Alice")
+
+
+@pytest.fixture
+async def bob(store: Datastore) -> MadeUser:
+    return await make_user(store, "Bob")
+
+
+@pytest.fixture
+async def admin(store: Datastore) -> MadeUser:
+    return await make_user(store, "Root", admin=True)
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient, alice: MadeUser) -> GraphQLClient:
+    """A GraphQL client authenticated as Alice."""
+    return GraphQLClient(http, alice.secret)

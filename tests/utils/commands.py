@@ -1,0 +1,36 @@
+"""Counts the MongoDB commands a client sends (the N+1 tests assert on it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pymongo import monitoring
+
+_IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
+
+
+@dataclass
+class CommandCounter(monitoring.CommandListener):
+    commands: list[tuple[str, str]] = field(default_factory=list)
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in _IGNORED:
+            return
+        target = event.command.get(event.command_name)
+        self.commands.append((event.command_name, target if isinstance(target, str) else ""))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def reset(self) -> None:
+        self.commands.clear()
+
+    def on(self, *collections: str) -> list[tuple[str, str]]:
+        return [c for c in self.commands if c[1] in collections]
+
+    def by_name(self) -> Counter[str]:
+        return Counter(name for name, _ in self.commands)
