@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .datastore import users
 from .datastore.client import Datastore
-from .datastore.documents import ApiKeyDoc, UserDoc
+from .datastore.documents import ApiKeyDoc, UserDoc, utcnow
 from .datastore.repository import Scope
 from .errors import ApiError, ErrorCode, Unauthenticated
 
@@ -85,5 +85,6 @@ async def authenticate(store: Datastore, authorization: str | None) -> Viewer | 
         raise Unauthenticated("invalid API key")
     if user.status != "ACTIVE":
         raise ApiError(ErrorCode.FORBIDDEN, "this account is not active")
-    await users.touch_key(store, user.id, key.id)
+    if key.last_used_at is None or utcnow() - key.last_used_at >= users.KEY_TOUCH_INTERVAL:
+        await users.touch_key(store, user.id, key.id)
     return Viewer(user=user)

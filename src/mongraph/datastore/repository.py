@@ -94,7 +94,8 @@ class Repository:
     async def by_ids(self, ids: Sequence[ObjectId]) -> dict[ObjectId, Document]:
         """Documents by id, deleted ones included (callers decide what a deleted one means)."""
         query = self.scope.apply(self.spec, {"_id": {"$in": list(ids)}})
-        cursor = self.coll.find(query, batch_size=max(len(ids), 1))
+        # limit closes the cursor in the first reply: no getMore round trip
+        cursor = self.coll.find(query, limit=len(ids), batch_size=len(ids) + 1)
         return {raw["_id"]: self._parse(raw) async for raw in cursor}
 
     async def find_page(

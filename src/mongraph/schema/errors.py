@@ -10,26 +10,35 @@ from strawberry.extensions import SchemaExtension
 
 from ..errors import DomainError, ErrorCode
 
-__all__ = ["ErrorCodes"]
+__all__ = ["ErrorCodes", "log_unexpected"]
 
 log = logging.getLogger("mongraph.errors")
 INTERNAL_MESSAGE = "Internal server error"
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    return error.original_error is None or isinstance(error.original_error, GraphQLError)
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Errors the client caused or the domain expects: not worth a traceback in the logs."""
+    return isinstance(error.original_error, DomainError) or is_client_error(error)
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if not is_expected(error):
+            log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         code, message = original.code, original.message
-    elif original is None:
+    elif is_client_error(error):
         # Parse, validation and variable-coercion errors: the client's document is at fault.
-        code = (
-            ErrorCode(error.extensions.get("code", ErrorCode.BAD_USER_INPUT.value))
-            if (error.extensions and error.extensions.get("code") in ErrorCode.__members__)
-            else ErrorCode.BAD_USER_INPUT
-        )
-        message = error.message
+        code, message = ErrorCode.BAD_USER_INPUT, error.message
     else:
-        log.error("unexpected error at %s", error.path, exc_info=original)
         code, message = ErrorCode.INTERNAL, INTERNAL_MESSAGE
     return GraphQLError(
         message,

@@ -29,6 +29,7 @@ from .storyboard_inputs import (
 __all__ = ["Mutation"]
 
 Info = strawberry.Info[RequestContext, None]
+_INPUT = strawberry.argument(description="What to create or change.")
 TargetId = Annotated[strawberry.ID, strawberry.argument(description="Global id of the target.")]
 
 
@@ -42,11 +43,15 @@ def _cascade(type_name: str, op: sb.CascadeOp, description: str) -> CascadePaylo
 @strawberry.type(description="Everything that can be changed.")
 class Mutation:
     @strawberry.mutation(description="Creates a project owned by the viewer.")
-    async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
+    async def create_project(
+        self, info: Info, input: Annotated[CreateProjectInput, _INPUT]
+    ) -> ProjectPayload:
         return await sb.create_project(info.context, input)
 
     @strawberry.mutation(description="Changes a project's fields.")
-    async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectPayload:
+    async def update_project(
+        self, info: Info, input: Annotated[UpdateProjectInput, _INPUT]
+    ) -> ProjectPayload:
         return await sb.update_project(info.context, input)
 
     delete_project: CascadePayload = _cascade(
@@ -60,11 +65,15 @@ class Mutation:
     )
 
     @strawberry.mutation(description="Creates a scene (or an alternate) in a project.")
-    async def create_scene(self, info: Info, input: CreateSceneInput) -> ScenePayload:
+    async def create_scene(
+        self, info: Info, input: Annotated[CreateSceneInput, _INPUT]
+    ) -> ScenePayload:
         return await sb.create_scene(info.context, input)
 
     @strawberry.mutation(description="Changes a scene's fields or position.")
-    async def update_scene(self, info: Info, input: UpdateSceneInput) -> ScenePayload:
+    async def update_scene(
+        self, info: Info, input: Annotated[UpdateSceneInput, _INPUT]
+    ) -> ScenePayload:
         return await sb.update_scene(info.context, input)
 
     delete_scene: CascadePayload = _cascade(
@@ -75,30 +84,42 @@ class Mutation:
     )
 
     @strawberry.mutation(description="Creates a clip in a scene.")
-    async def create_clip(self, info: Info, input: CreateClipInput) -> ClipPayload:
+    async def create_clip(
+        self, info: Info, input: Annotated[CreateClipInput, _INPUT]
+    ) -> ClipPayload:
         return await sb.create_clip(info.context, input)
 
     @strawberry.mutation(description="Changes a clip's fields, position or scene.")
-    async def update_clip(self, info: Info, input: UpdateClipInput) -> ClipPayload:
+    async def update_clip(
+        self, info: Info, input: Annotated[UpdateClipInput, _INPUT]
+    ) -> ClipPayload:
         return await sb.update_clip(info.context, input)
 
     delete_clip: CascadePayload = _cascade("Clip", "delete", "Soft-deletes a clip.")
     restore_clip: CascadePayload = _cascade("Clip", "restore", "Restores a deleted clip.")
 
     @strawberry.mutation(description="Attaches a generated image or video to a clip.")
-    async def add_generated_media(self, info: Info, input: AddGeneratedMediaInput) -> ClipPayload:
+    async def add_generated_media(
+        self, info: Info, input: Annotated[AddGeneratedMediaInput, _INPUT]
+    ) -> ClipPayload:
         return await sb.add_generated_media(info.context, input)
 
     @strawberry.mutation(description="Chooses or clears a clip's selected image or video.")
-    async def select_media(self, info: Info, input: SelectMediaInput) -> ClipPayload:
+    async def select_media(
+        self, info: Info, input: Annotated[SelectMediaInput, _INPUT]
+    ) -> ClipPayload:
         return await sb.select_media(info.context, input)
 
     @strawberry.mutation(description="Creates a character in a project.")
-    async def create_character(self, info: Info, input: CreateCharacterInput) -> CharacterPayload:
+    async def create_character(
+        self, info: Info, input: Annotated[CreateCharacterInput, _INPUT]
+    ) -> CharacterPayload:
         return await sb.create_character(info.context, input)
 
     @strawberry.mutation(description="Changes a character's fields.")
-    async def update_character(self, info: Info, input: UpdateCharacterInput) -> CharacterPayload:
+    async def update_character(
+        self, info: Info, input: Annotated[UpdateCharacterInput, _INPUT]
+    ) -> CharacterPayload:
         return await sb.update_character(info.context, input)
 
     delete_character: CascadePayload = _cascade(

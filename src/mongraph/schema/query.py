@@ -61,14 +61,14 @@ class Query:
     async def projects(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
         after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
         where: Annotated[ProjectFilter | None, strawberry.argument(description="Filter.")] = None,
         order_by: Annotated[
             ProjectOrder | None, strawberry.argument(description="Default: CREATED_AT DESC.")
         ] = None,
         include_deleted: Annotated[
-            bool, strawberry.argument(description="Show deleted ones too.")
+            bool | None, strawberry.argument(description="Show deleted ones too.")
         ] = False,
     ) -> Connection[Project]:
         return await sb.list_projects(
@@ -77,5 +77,5 @@ class Query:
             after=after,
             where=where,
             order_by=order_by,
-            include_deleted=include_deleted,
+            include_deleted=bool(include_deleted),
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from ..resolvers.nodes import register_node_type
 from .auth import RejectBadCredentials
-from .errors import ErrorCodes
+from .errors import ErrorCodes, log_unexpected
 from .identity import User
 from .mutation import Mutation
 from .query import Query
@@ -19,8 +21,17 @@ for _type in (Project, Scene, Clip, Character, User):
     register_node_type(_type.__name__, _type.from_doc)
 
 
+class GatewaySchema(strawberry.Schema):
+    """Logs only unexpected errors (with their traceback); client errors are not news."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[Project, Scene, Clip, Character, User],

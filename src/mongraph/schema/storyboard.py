@@ -19,12 +19,12 @@ from .ids import encode_global_id
 __all__ = ["Character", "Clip", "GeneratedMedia", "MediaKind", "Project", "Scene"]
 
 Info = strawberry.Info[RequestContext, None]
-First = Annotated[int, strawberry.argument(description="Page size, 0 to 100.")]
+First = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")]
 After = Annotated[
     str | None, strawberry.argument(description="Cursor of the edge to continue after.")
 ]
 IncludeDeleted = Annotated[
-    bool, strawberry.argument(description="Show deleted ones too (the owner's trash).")
+    bool | None, strawberry.argument(description="Show deleted ones too (the owner's trash).")
 ]
 _PRIMARY_ONLY = (("parentSceneId", None),)
 
@@ -91,12 +91,14 @@ class Project(Node, SoftDeletable):
         info: Info,
         first: First = 50,
         after: After = None,
-        include_alternates: bool = False,
+        include_alternates: Annotated[
+            bool | None, strawberry.argument(description="Include alternate scenes.")
+        ] = False,
         include_deleted: IncludeDeleted = False,
     ) -> Connection[Scene]:
         return await child_connection(
             info.context, self.doc.id, "project.scenes", Scene.from_doc,
-            first=first, after=after, include_deleted=include_deleted,
+            first=first, after=after, include_deleted=bool(include_deleted),
             where=() if include_alternates else _PRIMARY_ONLY,
         )  # fmt: skip
 
@@ -106,7 +108,7 @@ class Project(Node, SoftDeletable):
     ) -> list[Character]:
         return await child_list(
             info.context, self.doc.id, "project.characters", Character.from_doc,
-            include_deleted=include_deleted,
+            include_deleted=bool(include_deleted),
         )  # fmt: skip
 
     @strawberry.field(description="Live primary scenes (alternates not counted).")
@@ -161,7 +163,7 @@ class Scene(Node, SoftDeletable):
     async def alternates(self, info: Info, include_deleted: IncludeDeleted = False) -> list[Scene]:
         return await child_list(
             info.context, self.doc.id, "scene.alternates", Scene.from_doc,
-            include_deleted=include_deleted,
+            include_deleted=bool(include_deleted),
         )  # fmt: skip
 
     @strawberry.field(description="Ordered by `order` ascending.")
@@ -174,7 +176,7 @@ class Scene(Node, SoftDeletable):
     ) -> Connection[Clip]:
         return await child_connection(
             info.context, self.doc.id, "scene.clips", Clip.from_doc,
-            first=first, after=after, include_deleted=include_deleted,
+            first=first, after=after, include_deleted=bool(include_deleted),
         )  # fmt: skip
 
 
