@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pymongo import monitoring
@@ -13,6 +14,8 @@ _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart",
 @dataclass
 class CommandCounter(monitoring.CommandListener):
     commands: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    on_failure: Callable[[monitoring.CommandFailedEvent], None] | None = None
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name in _IGNORED:
@@ -24,7 +27,9 @@ class CommandCounter(monitoring.CommandListener):
         pass
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+        self.failures.append(event.command_name)
+        if self.on_failure is not None:
+            self.on_failure(event)
 
     def reset(self) -> None:
         self.commands.clear()
