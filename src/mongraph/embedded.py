@@ -38,6 +38,15 @@ def _executable() -> str:
     return found
 
 
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM if the gateway dies without stopping it (e.g. SIGKILL)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -94,7 +103,12 @@ class EmbeddedServer:
         command += ["--storage-path", storage, "--log-level", "WARNING"]
         if self.test_commands:
             command.append("--enable-test-commands")
-        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         deadline = time.monotonic() + timeout
         while not _listening(self.port):
             if self._process.poll() is not None or time.monotonic() > deadline:
