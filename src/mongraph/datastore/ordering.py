@@ -8,7 +8,7 @@ from ..errors import BadInput
 from .client import Datastore, Session
 from .relations import CollectionSpec
 
-__all__ = ["close_gap", "move_within", "open_gap", "sibling_filter"]
+__all__ = ["close_gap", "lock_siblings", "move_within", "open_gap", "sibling_filter"]
 
 Raw = dict[str, Any]
 
@@ -20,6 +20,23 @@ def sibling_filter(spec: CollectionSpec, doc: Raw) -> Raw:
     if "_id" in doc:
         query["_id"] = {"$ne": doc["_id"]}
     return query
+
+
+async def lock_siblings(
+    store: Datastore, spec: CollectionSpec, doc: Raw, session: Session
+) -> None:
+    """Writes to the group's parent so concurrent reorderings of one group conflict.
+
+    Two transactions that both count siblings and then append would otherwise
+    both pick the same position; touching the same parent document makes the
+    second one fail with a write conflict, and `with_transaction` retries it.
+    """
+    for field, collection in reversed(spec.sibling_parents):
+        if doc.get(field) is not None:
+            await store.db[collection].update_one(
+                {"_id": doc[field]}, {"$inc": {"siblingsVersion": 1}}, session=session
+            )
+            return
 
 
 async def _shift(
@@ -43,6 +60,7 @@ async def open_gap(
     Out-of-range positions are `BAD_USER_INPUT` unless `clamp` (a restore puts a
     document back as close to where it was as its siblings now allow).
     """
+    await lock_siblings(store, spec, doc, session)
     count = await store.db[spec.name].count_documents(sibling_filter(spec, doc), session=session)
     if requested is None:
         return count
@@ -56,6 +74,7 @@ async def open_gap(
 
 async def close_gap(store: Datastore, spec: CollectionSpec, doc: Raw, session: Session) -> None:
     """Closes the hole `doc` leaves among its live siblings."""
+    await lock_siblings(store, spec, doc, session)
     await _shift(store, spec, doc, session, {"$gt": doc["order"]}, -1)
 
 
@@ -63,6 +82,7 @@ async def move_within(
     store: Datastore, spec: CollectionSpec, doc: Raw, session: Session, *, to: int
 ) -> int:
     """Moves `doc` to position `to` among its siblings, shifting those in between."""
+    await lock_siblings(store, spec, doc, session)
     count = await store.db[spec.name].count_documents(sibling_filter(spec, doc), session=session)
     if not 0 <= to <= count:
         raise BadInput(f"order must be between 0 and {count}", field=("input", "order"))

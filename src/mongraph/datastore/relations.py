@@ -52,6 +52,8 @@ class CollectionSpec:
     """The field that scopes reads and writes to their owner (None: not owner-scoped)."""
     sibling_scope: tuple[str, ...] = ()
     """Fields grouping siblings whose `order` is kept dense (empty: not ordered)."""
+    sibling_parents: tuple[tuple[str, str], ...] = ()
+    """`(field, collection)` of the document owning a sibling group, most specific last."""
     indexes: tuple[Index, ...] = ()
 
 
@@ -98,6 +100,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             type_name="Scene",
             document=SceneDoc,
             sibling_scope=("projectId", "parentSceneId"),
+            sibling_parents=(("projectId", "projects"), ("parentSceneId", "scenes")),
             indexes=(
                 Index((("projectId", 1), ("order", 1), ("_id", 1))),
                 Index((("parentSceneId", 1), ("order", 1), ("_id", 1))),
@@ -109,6 +112,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             type_name="Clip",
             document=ClipDoc,
             sibling_scope=("sceneId",),
+            sibling_parents=(("sceneId", "scenes"),),
             indexes=(
                 Index((("sceneId", 1), ("order", 1), ("_id", 1))),
                 Index((("projectId", 1), ("order", 1), ("_id", 1))),
