@@ -41,7 +41,9 @@ def test_server_dies_with_a_killed_gateway(tmp_path: Path) -> None:
         "s = EmbeddedServer(pathlib.Path(sys.argv[1]))\n"
         "s.start(); print(s.port, flush=True); time.sleep(120)\n"
     )
-    owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     assert owner.stdout is not None
     port = int(owner.stdout.readline())
     assert _listening(port)

@@ -22,9 +22,7 @@ def sibling_filter(spec: CollectionSpec, doc: Raw) -> Raw:
     return query
 
 
-async def lock_siblings(
-    store: Datastore, spec: CollectionSpec, doc: Raw, session: Session
-) -> None:
+async def lock_siblings(store: Datastore, spec: CollectionSpec, doc: Raw, session: Session) -> None:
     """Writes to the group's parent so concurrent reorderings of one group conflict.
 
     Two transactions that both count siblings and then append would otherwise
