@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,11 +18,20 @@ from .config import Settings, get_settings
 from .context import RequestContext
 from .datastore.client import Datastore
 from .datastore.repository import Scope
-from .errors import DomainError
+from .errors import DomainError, ErrorCode
 from .loaders import Loaders
 from .schema.schema import build_schema
 
 __all__ = ["GraphQLApp", "create_app"]
+
+
+class MalformedRequest(Exception):
+    """The HTTP body is not a GraphQL request (not JSON, not an object, not valid Unicode)."""
+
+
+async def _malformed(_: Request, exc: Exception) -> Response:
+    error = {"message": str(exc), "extensions": {"code": ErrorCode.BAD_USER_INPUT.value}}
+    return JSONResponse({"data": None, "errors": [error]}, status_code=400)
 
 
 class GraphQLApp(GraphQL[RequestContext, None]):
@@ -31,6 +41,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         super().__init__(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
         self._store_of = store_of
         self._settings = settings
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            parsed = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedRequest("the request body is not valid JSON") from exc
+        if not isinstance(parsed, dict | list):
+            raise MalformedRequest("the request body must be a JSON object")
+        try:
+            # Lone surrogates (JSON "\\ud800") cannot be stored as BSON strings.
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MalformedRequest("the request contains text that is not valid Unicode") from exc
+        return parsed
 
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
@@ -94,4 +118,6 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={MalformedRequest: _malformed}
+    )

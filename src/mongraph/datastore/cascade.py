@@ -18,6 +18,7 @@ from .documents import utcnow
 from .ordering import close_gap, open_gap
 from .relations import COLLECTIONS, CollectionSpec, cascade_relations, parent_relations
 from .repository import Scope
+from .writes import CHILDREN_VERSION
 
 __all__ = ["purge", "restore", "soft_delete"]
 
@@ -60,7 +61,10 @@ async def restore(store: Datastore, collection: str, target_id: ObjectId, *, sco
             parent_id = target.get(rel.foreign_key)
             if parent_id is None:
                 continue
-            parent = await store.db[rel.parent].find_one({"_id": parent_id}, session=session)
+            # a write, so that a concurrent delete of the parent conflicts with this restore
+            parent = await store.db[rel.parent].find_one_and_update(
+                {"_id": parent_id}, {"$inc": {CHILDREN_VERSION: 1}}, session=session
+            )
             if parent is None or parent.get("deletedAt") is not None:
                 raise Conflict(
                     f"cannot restore: its {COLLECTIONS[rel.parent].type_name.lower()} is deleted"

@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import BadInput
 from .client import Datastore, Session
 from .relations import CollectionSpec
+from .writes import CHILDREN_VERSION
 
 __all__ = ["close_gap", "lock_siblings", "move_within", "open_gap", "sibling_filter"]
 
@@ -32,7 +33,7 @@ async def lock_siblings(store: Datastore, spec: CollectionSpec, doc: Raw, sessio
     for field, collection in reversed(spec.sibling_parents):
         if doc.get(field) is not None:
             await store.db[collection].update_one(
-                {"_id": doc[field]}, {"$inc": {"siblingsVersion": 1}}, session=session
+                {"_id": doc[field]}, {"$inc": {CHILDREN_VERSION: 1}}, session=session
             )
             return
 

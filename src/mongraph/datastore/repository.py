@@ -15,7 +15,14 @@ from .documents import Document
 from .pagination import Page, PageRequest, keyset_filter, mongo_sort, sort_values
 from .relations import COLLECTIONS, RELATIONS, CollectionSpec, SortSpec
 
-__all__ = ["ChildCountQuery", "ChildPageQuery", "Repository", "Scope", "to_object_id"]
+__all__ = [
+    "ChildCountQuery",
+    "ChildPageQuery",
+    "Repository",
+    "Scope",
+    "child_ordering",
+    "to_object_id",
+]
 
 Raw = dict[str, Any]
 Q = TypeVar("Q")
@@ -171,7 +178,7 @@ class Repository:
             request = PageRequest(limit=query.limit, cursor=query.after)
             for parent in parents:
                 results[(parent, query)] = self._page(
-                    grouped.get(parent, []), rel.sort, rel.name, request
+                    grouped.get(parent, []), rel.sort, child_ordering(rel.name, parent), request
                 )
         return [results[key] for key in keys]
 
@@ -195,6 +202,11 @@ class Repository:
             for parent in parents:
                 counts[(parent, query)] = found.get(parent, 0)
         return [counts[key] for key in keys]
+
+
+def child_ordering(relation: str, parent_id: Any) -> str:
+    """Cursor namespace of one parent's children: a cursor never pages another parent's list."""
+    return f"{relation}:{parent_id}"
 
 
 def _group(keys: Iterable[tuple[ObjectId, Q]]) -> dict[Q, list[ObjectId]]:

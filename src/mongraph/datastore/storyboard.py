@@ -13,7 +13,7 @@ from .documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc, ut
 from .ordering import close_gap, move_within, open_gap
 from .relations import COLLECTIONS
 from .repository import Scope
-from .writes import find_live, insert, update_live
+from .writes import claim_live, find_live, insert, update_live
 
 __all__ = [
     "add_media",
@@ -42,13 +42,21 @@ async def create_project(store: Datastore, *, owner_id: ObjectId, fields: Raw) -
 async def create_character(
     store: Datastore, *, scope: Scope, project_id: ObjectId, fields: Raw
 ) -> CharacterDoc:
-    project = await find_live(
-        store, "projects", project_id, scope=scope, field=("input", "projectId")
-    )
-    doc = CharacterDoc.model_validate(
-        {**fields, "ownerId": project["ownerId"], "projectId": project_id}
-    )
-    return await insert(store, doc)
+    async def run(session: Session) -> CharacterDoc:
+        project = await claim_live(
+            store,
+            "projects",
+            project_id,
+            scope=scope,
+            session=session,
+            field=("input", "projectId"),
+        )
+        doc = CharacterDoc.model_validate(
+            {**fields, "ownerId": project["ownerId"], "projectId": project_id}
+        )
+        return await insert(store, doc, session)
+
+    return await store.transaction(run)
 
 
 async def create_scene(
@@ -61,7 +69,7 @@ async def create_scene(
     fields: Raw,
 ) -> SceneDoc:
     async def run(session: Session) -> SceneDoc:
-        project = await find_live(
+        project = await claim_live(
             store,
             "projects",
             project_id,
@@ -137,7 +145,7 @@ async def create_clip(
     fields: Raw,
 ) -> ClipDoc:
     async def run(session: Session) -> ClipDoc:
-        scene = await find_live(
+        scene = await claim_live(
             store, "scenes", scene_id, scope=scope, session=session, field=("input", "sceneId")
         )
         if character_id is not None:

@@ -13,9 +13,11 @@ from .documents import Document, utcnow
 from .relations import COLLECTIONS
 from .repository import Scope
 
-__all__ = ["find_live", "insert", "update_live"]
+__all__ = ["claim_live", "find_live", "insert", "update_live"]
 
 Raw = dict[str, Any]
+CHILDREN_VERSION = "childrenVersion"
+"""Bumped on a parent whenever its children are created or reordered (a write lock)."""
 D = TypeVar("D", bound=Document)
 
 
@@ -42,6 +44,33 @@ async def find_live(
     if found is None:
         raise NotFound(f"{spec.type_name} not found", field=field)
     return found
+
+
+async def claim_live(
+    store: Datastore,
+    collection: str,
+    doc_id: ObjectId,
+    *,
+    scope: Scope,
+    session: Session,
+    field: tuple[str, ...],
+) -> Raw:
+    """Like `find_live`, but also writes to the document (a version counter).
+
+    Used on the parent a child is created under: a concurrent delete of that
+    parent then conflicts with this transaction instead of committing beside it,
+    so no live child is ever left under a deleted parent.
+    """
+    spec = COLLECTIONS[collection]
+    claimed = await store.db[collection].find_one_and_update(
+        scope.apply(spec, {"_id": doc_id, "deletedAt": None}),
+        {"$inc": {CHILDREN_VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if claimed is None:
+        raise NotFound(f"{spec.type_name} not found", field=field)
+    return claimed
 
 
 async def update_live(

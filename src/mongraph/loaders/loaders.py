@@ -38,6 +38,10 @@ class Loaders:
         self._scope = scope
         self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
 
+    def clear(self) -> None:
+        """Forgets everything loaded: after a write, later reads must see it."""
+        self._loaders.clear()
+
     def _repo(self, collection: str) -> Repository:
         return Repository(self._store, collection, self._scope)
 

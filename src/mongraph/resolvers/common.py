@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import strawberry
 from pydantic.alias_generators import to_camel
 
+from ..context import RequestContext
 from ..datastore.repository import to_object_id
 from ..errors import BadInput, DomainError, ErrorCode
 from ..schema.common import UserError
@@ -47,11 +48,19 @@ def optional_object_id(global_id: object, type_name: str, field: tuple[str, ...]
     return object_id_of(str(global_id), type_name, field)
 
 
-async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Runs a mutation: expected failures become `userErrors`, authentication stays an error."""
+async def attempt(
+    ctx: RequestContext, action: Callable[[], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """Runs a mutation: expected failures become `userErrors`, authentication stays an error.
+
+    The request's loaders are cleared afterwards, so the payload and any later
+    mutation field of the same request read the state this one left.
+    """
     try:
         return await action(), []
     except DomainError as error:
         if error.code is ErrorCode.UNAUTHENTICATED:
             raise
         return None, [UserError.from_error(error)]
+    finally:
+        ctx.loaders.clear()

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
-from ..datastore.repository import ChildCountQuery, ChildPageQuery
+from ..datastore.repository import ChildCountQuery, ChildPageQuery, child_ordering
 from ..errors import NotFound
 from ..schema.common import Connection
 from .paging import check_page_size, to_connection
@@ -54,7 +54,7 @@ async def child_connection(
     where: Where = (),
 ) -> Connection[N]:
     limit = check_page_size(first, "first", default_first)
-    cursor = ctx.store.cursors.decode(relation, after) if after else None
+    cursor = ctx.store.cursors.decode(child_ordering(relation, parent_id), after) if after else None
     query = ChildPageQuery(relation, limit, cursor, include_deleted, where)
     page = await ctx.loaders.child_page(parent_id, query)
 

@@ -14,6 +14,7 @@ from ..datastore.pagination import PageRequest
 from ..datastore.relations import collection_for_type
 from ..datastore.repository import Repository
 from ..datastore.writes import update_live
+from ..errors import BadInput
 from ..schema.common import CascadePayload, Connection, SortDirection
 from ..schema.storyboard import Character, Clip, Project, Scene
 from ..schema.storyboard_inputs import (
@@ -37,6 +38,7 @@ from .common import attempt, object_id_of, optional_object_id, provided
 from .paging import check_page_size, to_connection
 from .relations import load_one
 from .validation import (
+    NAME_MAX,
     CharacterFields,
     ClipFields,
     MediaFields,
@@ -85,6 +87,11 @@ async def list_projects(
     query: dict[str, Any] = {"ownerId": viewer.user.id}
     if where is not None:
         if where.name_contains:
+            if len(where.name_contains) > NAME_MAX:
+                raise BadInput(
+                    f"`nameContains` is at most {NAME_MAX} characters",
+                    field=("where", "nameContains"),
+                )
             query["name"] = {"$regex": re.escape(where.name_contains), "$options": "i"}
         if where.created_at is not None:
             bounds = {"$gte": where.created_at.from_, "$lte": where.created_at.to}
@@ -119,7 +126,7 @@ async def create_project(ctx: RequestContext, data: CreateProjectInput) -> Proje
         doc = await storyboard.create_project(ctx.store, owner_id=viewer.user.id, fields=fields)
         return Project.from_doc(doc)
 
-    project, errors = await attempt(act)
+    project, errors = await attempt(ctx, act)
     return ProjectPayload(project=project, user_errors=errors)
 
 
@@ -132,7 +139,7 @@ async def update_project(ctx: RequestContext, data: UpdateProjectInput) -> Proje
         doc = await update_live(ctx.store, "projects", oid, scope=viewer.scope, set_fields=fields)
         return Project.from_doc(doc)  # type: ignore[arg-type]
 
-    project, errors = await attempt(act)
+    project, errors = await attempt(ctx, act)
     return ProjectPayload(project=project, user_errors=errors)
 
 
@@ -155,7 +162,7 @@ async def create_scene(ctx: RequestContext, data: CreateSceneInput) -> ScenePayl
         )
         return Scene.from_doc(doc)
 
-    scene, errors = await attempt(act)
+    scene, errors = await attempt(ctx, act)
     return ScenePayload(scene=scene, user_errors=errors)
 
 
@@ -171,7 +178,7 @@ async def update_scene(ctx: RequestContext, data: UpdateSceneInput) -> ScenePayl
         )
         return Scene.from_doc(doc)
 
-    scene, errors = await attempt(act)
+    scene, errors = await attempt(ctx, act)
     return ScenePayload(scene=scene, user_errors=errors)
 
 
@@ -192,7 +199,7 @@ async def create_clip(ctx: RequestContext, data: CreateClipInput) -> ClipPayload
         )
         return Clip.from_doc(doc)
 
-    clip, errors = await attempt(act)
+    clip, errors = await attempt(ctx, act)
     return ClipPayload(clip=clip, user_errors=errors)
 
 
@@ -217,7 +224,7 @@ async def update_clip(ctx: RequestContext, data: UpdateClipInput) -> ClipPayload
         )
         return Clip.from_doc(doc)
 
-    clip, errors = await attempt(act)
+    clip, errors = await attempt(ctx, act)
     return ClipPayload(clip=clip, user_errors=errors)
 
 
@@ -234,7 +241,7 @@ async def add_generated_media(ctx: RequestContext, data: AddGeneratedMediaInput)
         )
         return Clip.from_doc(doc)
 
-    clip, errors = await attempt(act)
+    clip, errors = await attempt(ctx, act)
     return ClipPayload(clip=clip, user_errors=errors)
 
 
@@ -249,7 +256,7 @@ async def select_media(ctx: RequestContext, data: SelectMediaInput) -> ClipPaylo
         )
         return Clip.from_doc(doc)
 
-    clip, errors = await attempt(act)
+    clip, errors = await attempt(ctx, act)
     return ClipPayload(clip=clip, user_errors=errors)
 
 
@@ -264,7 +271,7 @@ async def create_character(ctx: RequestContext, data: CreateCharacterInput) -> C
         )
         return Character.from_doc(doc)
 
-    character, errors = await attempt(act)
+    character, errors = await attempt(ctx, act)
     return CharacterPayload(character=character, user_errors=errors)
 
 
@@ -283,7 +290,7 @@ async def update_character(ctx: RequestContext, data: UpdateCharacterInput) -> C
         doc = await update_live(ctx.store, "characters", oid, scope=viewer.scope, set_fields=fields)
         return Character.from_doc(doc)  # type: ignore[arg-type]
 
-    character, errors = await attempt(act)
+    character, errors = await attempt(ctx, act)
     return CharacterPayload(character=character, user_errors=errors)
 
 
@@ -305,7 +312,7 @@ async def cascade_mutation(
             return await cascade.restore(ctx.store, spec.name, oid, scope=viewer.scope)
         return await cascade.purge(ctx.store, spec.name, oid, scope=viewer.scope)
 
-    affected, errors = await attempt(act)
+    affected, errors = await attempt(ctx, act)
     return CascadePayload(target_id=global_id, affected_count=affected or 0, user_errors=errors)
 
 

@@ -13,6 +13,7 @@ from .errors import ErrorCodes, log_unexpected
 from .identity import User
 from .mutation import Mutation
 from .query import Query
+from .scalars import SCALAR_MAP
 from .storyboard import Character, Clip, Project, Scene
 
 __all__ = ["build_schema", "export_sdl"]
@@ -36,7 +37,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=[Project, Scene, Clip, Character, User],
         extensions=[RejectBadCredentials, ErrorCodes],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
 
 
