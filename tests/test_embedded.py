@@ -14,7 +14,7 @@ import pytest
 from mongraph.embedded import EmbeddedServer, _listening
 
 
-def wait_until(condition: object, seconds: float = 15.0) -> bool:
+def wait_until(condition: object, seconds: float = 30.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
