@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
 
-from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field
+from bson import Decimal128, ObjectId
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializationInfo,
+)
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -14,13 +22,29 @@ __all__ = [
     "CharacterDoc",
     "ClipDoc",
     "Document",
+    "EconomyDoc",
+    "IdentityDoc",
     "MediaDoc",
     "ProjectDoc",
     "SceneDoc",
     "SoftDeletableDoc",
+    "TransactionDoc",
     "UserDoc",
+    "WalletDoc",
     "utcnow",
 ]
+
+
+def _to_decimal(value: Any) -> Any:
+    return value.to_decimal() if isinstance(value, Decimal128) else value
+
+
+def _to_storage(value: Decimal, info: SerializationInfo) -> Any:
+    return str(value) if info.mode_is_json() else Decimal128(value)
+
+
+Money = Annotated[Decimal, BeforeValidator(_to_decimal), PlainSerializer(_to_storage)]
+"""Exact money: `Decimal` in Python, `Decimal128` in MongoDB."""
 
 
 def utcnow() -> datetime:
@@ -65,13 +89,48 @@ class ApiKeyDoc(_Model):
     revoked_at: datetime | None = None
 
 
+class IdentityDoc(_Model):
+    platform: str
+    external_id: str
+    username: str | None = None
+    linked_at: datetime = Field(default_factory=utcnow)
+
+
+class WalletDoc(_Model):
+    chain: str
+    address: str
+    is_primary: bool = False
+    added_at: datetime = Field(default_factory=utcnow)
+
+
 class UserDoc(Document):
     collection = "users"
 
     display_name: str
     roles: list[str] = Field(default_factory=lambda: ["USER"])
     status: str = "ACTIVE"
+    identities: list[IdentityDoc] = Field(default_factory=list)
+    wallets: list[WalletDoc] = Field(default_factory=list)
     api_keys: list[ApiKeyDoc] = Field(default_factory=list)
+
+
+class EconomyDoc(Document):
+    collection = "economy"
+
+    user_id: ObjectId
+    usd_credit: Money = Decimal("0.00")
+    exp: int = 0
+
+
+class TransactionDoc(Document):
+    collection = "transactions"
+
+    user_id: ObjectId
+    type: str
+    amount_usd: Money
+    balance_after: Money
+    description: str | None = None
+    idempotency_key: str
 
 
 class ProjectDoc(SoftDeletableDoc):

@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .documents import CharacterDoc, ClipDoc, Document, ProjectDoc, SceneDoc, UserDoc
+from .documents import (
+    CharacterDoc,
+    ClipDoc,
+    Document,
+    EconomyDoc,
+    ProjectDoc,
+    SceneDoc,
+    TransactionDoc,
+    UserDoc,
+)
 
 __all__ = [
     "COLLECTIONS",
@@ -81,7 +90,39 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             owner_field=None,
             indexes=(
                 Index((("apiKeys.secretHash", 1),), unique=True, sparse=True),
-                Index((("createdAt", 1), ("_id", 1))),
+                Index((("apiKeys.id", 1),), sparse=True),
+                # One account per platform identity and per wallet address. Partial, so
+                # that accounts without identities or wallets do not collide on null.
+                Index(
+                    (("identities.platform", 1), ("identities.externalId", 1)),
+                    unique=True,
+                    partial={"identities.platform": {"$exists": True}},
+                ),
+                Index(
+                    (("wallets.address", 1),),
+                    unique=True,
+                    partial={"wallets.address": {"$exists": True}},
+                ),
+                Index((("createdAt", -1), ("_id", -1))),
+            ),
+        ),
+        CollectionSpec(
+            name="economy",
+            type_name="Economy",
+            document=EconomyDoc,
+            soft_delete=False,
+            owner_field="userId",
+            indexes=(Index((("userId", 1),), unique=True),),
+        ),
+        CollectionSpec(
+            name="transactions",
+            type_name="CreditTransaction",
+            document=TransactionDoc,
+            soft_delete=False,
+            owner_field="userId",
+            indexes=(
+                Index((("userId", 1), ("createdAt", -1), ("_id", -1))),
+                Index((("userId", 1), ("idempotencyKey", 1)), unique=True),
             ),
         ),
         CollectionSpec(
@@ -133,6 +174,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
 }
 
 _BY_ORDER: SortSpec = (("order", 1),)
+_NEWEST_FIRST: SortSpec = (("createdAt", -1),)
 _BY_CREATION: SortSpec = (("createdAt", 1),)
 
 RELATIONS: dict[str, Relation] = {
@@ -151,6 +193,8 @@ RELATIONS: dict[str, Relation] = {
         Relation("scene.clips", "scenes", "clips", "sceneId", _BY_ORDER, cascade=True),
         Relation("scene.alternates", "scenes", "scenes", "parentSceneId", _BY_ORDER, cascade=True),
         Relation("character.clips", "characters", "clips", "characterId", _BY_CREATION),
+        Relation("user.economy", "users", "economy", "userId", _BY_CREATION),
+        Relation("user.transactions", "users", "transactions", "userId", _NEWEST_FIRST),
     )
 }
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from .client import Datastore
-from .documents import ApiKeyDoc, UserDoc, utcnow
+from .client import Datastore, Session
+from .documents import ApiKeyDoc, EconomyDoc, IdentityDoc, UserDoc, utcnow
+from .errors import identity_conflicts
 from .writes import insert
 
 __all__ = ["KEY_TOUCH_INTERVAL", "create_user", "find_by_key_hash", "touch_key"]
@@ -16,9 +17,29 @@ KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 async def create_user(
-    store: Datastore, *, display_name: str, roles: list[str], key: ApiKeyDoc
+    store: Datastore,
+    *,
+    display_name: str,
+    roles: list[str],
+    key: ApiKeyDoc,
+    identity: IdentityDoc | None = None,
 ) -> UserDoc:
-    return await insert(store, UserDoc(display_name=display_name, roles=roles, api_keys=[key]))
+    """A new account with its first API key, its economy (0.00 credit, 0 exp) and,
+    optionally, a first linked identity; `CONFLICT` when that identity is taken."""
+    user = UserDoc(
+        display_name=display_name,
+        roles=roles,
+        api_keys=[key],
+        identities=[identity] if identity else [],
+    )
+
+    async def run(session: Session) -> UserDoc:
+        with identity_conflicts():
+            await insert(store, user, session)
+        await insert(store, EconomyDoc(user_id=user.id), session)
+        return user
+
+    return await store.transaction(run)
 
 
 async def find_by_key_hash(store: Datastore, secret_hash: str) -> UserDoc | None:
@@ -47,13 +68,22 @@ async def touch_key(store: Datastore, user_id: ObjectId, key_id: ObjectId) -> No
 
 
 async def ensure_user(store: Datastore, *, user_id: ObjectId, display_name: str) -> bool:
-    """Creates the user with this id unless it exists; True when it created it."""
+    """Creates the user (and its economy) with this id unless it exists; True when it did."""
     doc = UserDoc(id=user_id, display_name=display_name).to_mongo()
     del doc["_id"]
-    result = await store.db["users"].update_one(
-        {"_id": user_id}, {"$setOnInsert": doc}, upsert=True
-    )
-    return result.upserted_id is not None
+    economy = EconomyDoc(user_id=user_id).to_mongo()
+    del economy["_id"]
+
+    async def run(session: Session) -> bool:
+        result = await store.db["users"].update_one(
+            {"_id": user_id}, {"$setOnInsert": doc}, upsert=True, session=session
+        )
+        await store.db["economy"].update_one(
+            {"userId": user_id}, {"$setOnInsert": economy}, upsert=True, session=session
+        )
+        return result.upserted_id is not None
+
+    return await store.transaction(run)
 
 
 async def add_key(store: Datastore, user_id: ObjectId, key: ApiKeyDoc) -> None:
