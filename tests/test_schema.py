@@ -13,32 +13,21 @@ from mongraph.schema.schema import export_sdl
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT.parent / "shared" / "design" / "schema-contract.graphql"
 
-# Parts of the contract that later issues implement (identity, chat). Everything
+# Parts of the contract that a later issue implements (chat). Everything
 # else in the contract must already be served without a breaking change.
 NOT_YET_IMPLEMENTED_TYPES = {
-    "Decimal", "Platform", "Chain", "LinkedIdentity", "Wallet", "Economy", "TransactionType",
-    "CreditTransaction", "CreditTransactionEdge", "CreditTransactionConnection", "UserEdge",
-    "UserConnection", "UserFilter", "ConversationStatus", "MessageRole", "ContentType",
-    "MessageContent", "MessageMetadata", "Conversation", "ConversationEdge",
-    "ConversationConnection", "ConversationFilter", "ConversationOrderField", "ConversationOrder",
-    "Message", "MessageEdge", "MessageConnection", "CreateUserInput", "CreateUserPayload",
-    "LinkIdentityInput", "UnlinkIdentityInput", "AddWalletInput", "WalletInput",
-    "SetUserStatusInput", "UserPayload", "CreateApiKeyInput", "CreateApiKeyPayload",
-    "ApiKeyPayload", "CreditInput", "CreditTransactionPayload", "CreateConversationInput",
-    "UpdateConversationInput", "ShareConversationInput", "ConversationPayload",
-    "MessageContentInput", "PostMessageInput", "EditMessageInput", "MessagePayload",
-    "Subscription",
+    "ConversationStatus", "MessageRole", "ContentType", "MessageContent", "MessageMetadata",
+    "Conversation", "ConversationEdge", "ConversationConnection", "ConversationFilter",
+    "ConversationOrderField", "ConversationOrder", "Message", "MessageEdge", "MessageConnection",
+    "CreateConversationInput", "UpdateConversationInput", "ShareConversationInput",
+    "ConversationPayload", "MessageContentInput", "PostMessageInput", "EditMessageInput",
+    "MessagePayload", "Subscription",
 }  # fmt: skip
 NOT_YET_IMPLEMENTED_FIELDS = {
-    "User.identities", "User.wallets", "User.primaryWallet", "User.economy", "User.transactions",
-    "User.projects", "User.conversations", "Query.user", "Query.users", "Query.userByIdentity",
-    "Query.conversation", "Query.conversations", "Mutation.createUser", "Mutation.linkIdentity",
-    "Mutation.unlinkIdentity", "Mutation.addWallet", "Mutation.setPrimaryWallet",
-    "Mutation.removeWallet", "Mutation.createApiKey", "Mutation.revokeApiKey",
-    "Mutation.setUserStatus", "Mutation.applyCredit", "Mutation.createConversation",
-    "Mutation.updateConversation", "Mutation.shareConversation", "Mutation.deleteConversation",
-    "Mutation.restoreConversation", "Mutation.postMessage", "Mutation.editMessage",
-    "Mutation.deleteMessage", "Mutation.restoreMessage",
+    "User.conversations", "Query.conversation", "Query.conversations",
+    "Mutation.createConversation", "Mutation.updateConversation", "Mutation.shareConversation",
+    "Mutation.deleteConversation", "Mutation.restoreConversation", "Mutation.postMessage",
+    "Mutation.editMessage", "Mutation.deleteMessage", "Mutation.restoreMessage",
 }  # fmt: skip
 
 

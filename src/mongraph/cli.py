@@ -93,11 +93,23 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from .datastore import users
     from .datastore.indexes import ensure_indexes
 
+    from .datastore.documents import IdentityDoc
+    from .errors import DomainError
+
     roles = ["USER", "ADMIN"] if args.admin else ["USER"]
     name = args.display_name.strip()
     if not 1 <= len(name) <= 200:
         print("error: --display-name must be 1 to 200 characters", file=sys.stderr)
         return 2
+    if bool(args.platform) != bool(args.external_id):
+        print("error: give --platform and --external-id together", file=sys.stderr)
+        return 2
+    identity = None
+    if args.platform:
+        if not 1 <= len(args.external_id) <= 256:
+            print("error: --external-id must be 1 to 256 characters", file=sys.stderr)
+            return 2
+        identity = IdentityDoc(platform=args.platform, external_id=args.external_id)
 
     async def run(uri: str) -> str:
         async with connected(settings, uri) as store:
@@ -108,12 +120,17 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
                 display_name=name,
                 roles=roles,
                 key=key.doc,
+                identity=identity,
             )
             print(f"created user {user.id} ({name}, roles: {', '.join(roles)})")
             return key.secret
 
     with database_uri(settings) as (uri, _):
-        secret = asyncio.run(run(uri))
+        try:
+            secret = asyncio.run(run(uri))
+        except DomainError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
     print(secret)
     return 0
 
@@ -161,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     user = commands.add_parser("create-user", help="create a user; prints its API key last")
     user.add_argument("--display-name", required=True)
     user.add_argument("--admin", action="store_true")
+    user.add_argument("--platform", choices=["TELEGRAM", "DISCORD", "WEB", "EMAIL"])
+    user.add_argument("--external-id", help="the identity's id on --platform")
     commands.add_parser("ensure-indexes", help="create the indexes (idempotent)")
     return parser
 

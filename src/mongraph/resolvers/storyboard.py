@@ -71,6 +71,7 @@ _ORDER_FIELDS = {
 async def list_projects(
     ctx: RequestContext,
     *,
+    owner_id: Any,
     first: int | None,
     after: str | None,
     where: ProjectFilter | None,
@@ -84,7 +85,7 @@ async def list_projects(
     sort = ((_ORDER_FIELDS[order.field], direction),)
     ordering = f"projects:{sort[0][0]}:{direction}"
     cursor = ctx.store.cursors.decode(ordering, after) if after else None
-    query: dict[str, Any] = {"ownerId": viewer.user.id}
+    query: dict[str, Any] = {"ownerId": owner_id}
     if where is not None:
         if where.name_contains:
             if len(where.name_contains) > NAME_MAX:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -19,11 +20,15 @@ from pydantic.alias_generators import to_camel
 from ..errors import BadInput
 
 __all__ = [
+    "ApiKeyFields",
     "CharacterFields",
     "ClipFields",
+    "CreditFields",
+    "IdentityFields",
     "MediaFields",
     "ProjectFields",
     "SceneFields",
+    "UserFields",
     "validated",
 ]
 
@@ -118,3 +123,29 @@ def validated(
         raise BadInput(f"`{name}`: {error['msg']}", field=(*prefix, name)) from exc
     dumped = checked.model_dump(by_alias=True)
     return {key: dumped[key] for key in values}
+
+
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Amount = Annotated[Decimal, Field(gt=0, le=1_000_000_000, decimal_places=2, allow_inf_nan=False)]
+
+
+class IdentityFields(_Fields):
+    platform: str
+    external_id: ExternalId
+    username: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class UserFields(_Fields):
+    display_name: Name
+
+
+class ApiKeyFields(_Fields):
+    name: KeyName
+
+
+class CreditFields(_Fields):
+    type: str
+    amount_usd: Amount
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -1,17 +1,51 @@
-"""Identity types (the part the foundation needs): users, profiles, API keys."""
+"""Identity types: master accounts, their identities, wallets, API keys and credit."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
-from ..datastore.documents import ApiKeyDoc, UserDoc
-from .common import Node
+from ..context import RequestContext
+from ..datastore.documents import (
+    ApiKeyDoc,
+    EconomyDoc,
+    IdentityDoc,
+    TransactionDoc,
+    UserDoc,
+    WalletDoc,
+)
+from ..resolvers.relations import child_connection, child_list, load_parent
+from ..resolvers.storyboard import list_projects
+from .common import Connection, Node
 from .ids import encode_global_id
+from .profile import UserProfile
+from .storyboard import Project
+from .storyboard_queries import (
+    IncludeDeletedArg,
+    ProjectFilterArg,
+    ProjectOrderArg,
+)
 
-__all__ = ["ApiKey", "Role", "User", "UserProfile", "UserStatus"]
+__all__ = [
+    "ApiKey",
+    "Chain",
+    "CreditTransaction",
+    "Economy",
+    "LinkedIdentity",
+    "Platform",
+    "Role",
+    "TransactionType",
+    "User",
+    "UserProfile",
+    "UserStatus",
+    "Wallet",
+]
+
+Info = strawberry.Info[RequestContext, None]
 
 
 @strawberry.enum(description="Whether an account may use the API.")
@@ -27,15 +61,59 @@ class Role(Enum):
     ADMIN = "ADMIN"
 
 
-@strawberry.type(description="What any user who shares something with a person may see of them.")
-class UserProfile:
-    id: strawberry.ID = strawberry.field(description="The User's global id.")
-    display_name: str = strawberry.field(description="Name shown to others.")
+@strawberry.enum(description="Where a linked identity lives.")
+class Platform(Enum):
+    TELEGRAM = "TELEGRAM"
+    DISCORD = "DISCORD"
+    WEB = "WEB"
+    EMAIL = "EMAIL"
+
+
+@strawberry.enum(description="The blockchain of a wallet.")
+class Chain(Enum):
+    ETH = "ETH"
+    SOL = "SOL"
+
+
+@strawberry.enum(description="Kind of credit movement; only DEBIT takes credit away.")
+class TransactionType(Enum):
+    CREDIT = "CREDIT"
+    DEBIT = "DEBIT"
+    BONUS = "BONUS"
+    REFUND = "REFUND"
+
+
+@strawberry.type(description="A platform account linked to a master account.")
+class LinkedIdentity:
+    platform: Platform = strawberry.field(description="Where the identity lives.")
+    external_id: str = strawberry.field(description="Its id on that platform, as a string.")
+    username: str | None = strawberry.field(description="Its handle on that platform.")
+    linked_at: datetime = strawberry.field(description="When it was linked.")
 
     @classmethod
-    def from_doc(cls, doc: UserDoc) -> UserProfile:
+    def from_doc(cls, doc: IdentityDoc) -> LinkedIdentity:
         return cls(
-            id=strawberry.ID(encode_global_id("User", doc.id)), display_name=doc.display_name
+            platform=Platform(doc.platform),
+            external_id=doc.external_id,
+            username=doc.username,
+            linked_at=doc.linked_at,
+        )
+
+
+@strawberry.type(description="A crypto wallet of an account (ETH addresses stored lower-case).")
+class Wallet:
+    chain: Chain = strawberry.field(description="Its blockchain.")
+    address: str = strawberry.field(description="Its address.")
+    is_primary: bool = strawberry.field(description="Whether it is the account's primary wallet.")
+    added_at: datetime = strawberry.field(description="When it was added.")
+
+    @classmethod
+    def from_doc(cls, doc: WalletDoc) -> Wallet:
+        return cls(
+            chain=Chain(doc.chain),
+            address=doc.address,
+            is_primary=doc.is_primary,
+            added_at=doc.added_at,
         )
 
 
@@ -65,12 +143,55 @@ class ApiKey(Node):
         )
 
 
+@strawberry.type(description="An account's credit balance and experience points.")
+class Economy:
+    usd_credit: Decimal = strawberry.field(description='Balance in US dollars, e.g. "12.50".')
+    exp: int = strawberry.field(description="Experience points.")
+
+    @classmethod
+    def from_doc(cls, doc: EconomyDoc | None) -> Economy:
+        if doc is None:
+            return cls(usd_credit=Decimal("0.00"), exp=0)
+        return cls(usd_credit=doc.usd_credit, exp=doc.exp)
+
+
+@strawberry.type(description="An entry of an account's append-only credit ledger.")
+class CreditTransaction(Node):
+    doc: strawberry.Private[TransactionDoc]
+    type: TransactionType = strawberry.field(description="Kind of movement.")
+    amount_usd: Decimal = strawberry.field(description="Amount moved (always positive).")
+    balance_after: Decimal = strawberry.field(description="The balance right after it.")
+    description: str | None = strawberry.field(description="Why.")
+    idempotency_key: str | None = strawberry.field(description="The caller's key for this entry.")
+    created_at: datetime = strawberry.field(description="When it happened.")
+
+    @classmethod
+    def from_doc(cls, doc: TransactionDoc) -> CreditTransaction:
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("CreditTransaction", doc.id)),
+            type=TransactionType(doc.type),
+            amount_usd=doc.amount_usd,
+            balance_after=doc.balance_after,
+            description=doc.description,
+            idempotency_key=doc.idempotency_key,
+            created_at=doc.created_at,
+        )
+
+    @strawberry.field(description="The account it belongs to.")
+    async def user(self, info: Info) -> User:
+        return User.from_doc(await load_parent(info.context, UserDoc, self.doc.user_id))
+
+
 @strawberry.type(description="A master account. Reachable only by the user themself and by admins.")
 class User(Node):
     doc: strawberry.Private[UserDoc]
     display_name: str = strawberry.field(description="Name shown to others.")
     status: UserStatus = strawberry.field(description="Suspended accounts cannot use the API.")
     roles: list[Role] = strawberry.field(description="What the account may do.")
+    identities: list[LinkedIdentity] = strawberry.field(description="Linked platform identities.")
+    wallets: list[Wallet] = strawberry.field(description="Crypto wallets.")
+    primary_wallet: Wallet | None = strawberry.field(description="The primary wallet, if any.")
     api_keys: list[ApiKey] = strawberry.field(
         description="Visible to the user themself and to admins only; others get an empty list."
     )
@@ -79,13 +200,49 @@ class User(Node):
 
     @classmethod
     def from_doc(cls, doc: UserDoc) -> User:
+        wallets = [Wallet.from_doc(w) for w in doc.wallets]
         return cls(
             doc=doc,
             id=strawberry.ID(encode_global_id("User", doc.id)),
             display_name=doc.display_name,
             status=UserStatus(doc.status),
             roles=[Role(r) for r in doc.roles],
+            identities=[LinkedIdentity.from_doc(i) for i in doc.identities],
+            wallets=wallets,
+            primary_wallet=next((w for w in wallets if w.is_primary), None),
             api_keys=[ApiKey.from_doc(k) for k in doc.api_keys],
             created_at=doc.created_at,
             updated_at=doc.updated_at,
         )
+
+    @strawberry.field(description="Credit balance and experience.")
+    async def economy(self, info: Info) -> Economy:
+        found = await child_list(info.context, self.doc.id, "user.economy", lambda d: d, cap=1)
+        return Economy.from_doc(found[0] if found else None)
+
+    @strawberry.field(description="The credit ledger, newest first.")
+    async def transactions(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+    ) -> Connection[CreditTransaction]:
+        return await child_connection(
+            info.context, self.doc.id, "user.transactions", CreditTransaction.from_doc,
+            first=first, after=after, default_first=20,
+        )  # fmt: skip
+
+    @strawberry.field(description="This user's projects (as `Query.projects` lists the viewer's).")
+    async def projects(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        where: ProjectFilterArg = None,
+        order_by: ProjectOrderArg = None,
+        include_deleted: IncludeDeletedArg = False,
+    ) -> Connection[Project]:
+        return await list_projects(
+            info.context, owner_id=self.doc.id, first=first, after=after, where=where,
+            order_by=order_by, include_deleted=bool(include_deleted),
+        )  # fmt: skip

@@ -7,8 +7,25 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
+from ..resolvers import economy as econ
+from ..resolvers import identity as ident
 from ..resolvers import storyboard as sb
 from .common import CascadePayload
+from .identity_inputs import (
+    AddWalletInput,
+    ApiKeyPayload,
+    CreateApiKeyInput,
+    CreateApiKeyPayload,
+    CreateUserInput,
+    CreateUserPayload,
+    CreditInput,
+    CreditTransactionPayload,
+    LinkIdentityInput,
+    SetUserStatusInput,
+    UnlinkIdentityInput,
+    UserPayload,
+    WalletInput,
+)
 from .storyboard_inputs import (
     AddGeneratedMediaInput,
     CharacterPayload,
@@ -42,6 +59,60 @@ def _cascade(type_name: str, op: sb.CascadeOp, description: str) -> CascadePaylo
 
 @strawberry.type(description="Everything that can be changed.")
 class Mutation:
+    @strawberry.mutation(description="Admins only: creates an account and its first API key.")
+    async def create_user(
+        self, info: Info, input: Annotated[CreateUserInput, _INPUT]
+    ) -> CreateUserPayload:
+        return await ident.create_user(info.context, input)
+
+    @strawberry.mutation(description="Links a platform identity to the account.")
+    async def link_identity(
+        self, info: Info, input: Annotated[LinkIdentityInput, _INPUT]
+    ) -> UserPayload:
+        return await ident.link_identity(info.context, input)
+
+    @strawberry.mutation(description="Unlinks a platform identity (never the last one).")
+    async def unlink_identity(
+        self, info: Info, input: Annotated[UnlinkIdentityInput, _INPUT]
+    ) -> UserPayload:
+        return await ident.unlink_identity(info.context, input)
+
+    @strawberry.mutation(description="Adds a wallet (validated by chain).")
+    async def add_wallet(self, info: Info, input: Annotated[AddWalletInput, _INPUT]) -> UserPayload:
+        return await ident.add_wallet(info.context, input)
+
+    @strawberry.mutation(description="Makes one of the account's wallets its primary one.")
+    async def set_primary_wallet(
+        self, info: Info, input: Annotated[WalletInput, _INPUT]
+    ) -> UserPayload:
+        return await ident.set_primary_wallet(info.context, input)
+
+    @strawberry.mutation(description="Removes a wallet from the account.")
+    async def remove_wallet(self, info: Info, input: Annotated[WalletInput, _INPUT]) -> UserPayload:
+        return await ident.remove_wallet(info.context, input)
+
+    @strawberry.mutation(description="Creates an API key; its secret is returned only here.")
+    async def create_api_key(
+        self, info: Info, input: Annotated[CreateApiKeyInput, _INPUT]
+    ) -> CreateApiKeyPayload:
+        return await ident.create_api_key(info.context, input)
+
+    @strawberry.mutation(description="Revokes an API key, effective on the next request.")
+    async def revoke_api_key(self, info: Info, id: TargetId) -> ApiKeyPayload:
+        return await ident.revoke_api_key(info.context, id)
+
+    @strawberry.mutation(description="Admins only.")
+    async def set_user_status(
+        self, info: Info, input: Annotated[SetUserStatusInput, _INPUT]
+    ) -> UserPayload:
+        return await ident.set_user_status(info.context, input)
+
+    @strawberry.mutation(description="Admins only.")
+    async def apply_credit(
+        self, info: Info, input: Annotated[CreditInput, _INPUT]
+    ) -> CreditTransactionPayload:
+        return await econ.apply_credit(info.context, input)
+
     @strawberry.mutation(description="Creates a project owned by the viewer.")
     async def create_project(
         self, info: Info, input: Annotated[CreateProjectInput, _INPUT]

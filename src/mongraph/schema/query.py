@@ -8,12 +8,14 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
+from ..resolvers import identity as ident
 from ..resolvers import nodes as node_resolvers
 from ..resolvers import storyboard as sb
 from .common import Connection, Node
-from .identity import User
+from .identity import Platform, User
+from .identity_inputs import UserFilter
 from .storyboard import Project
-from .storyboard_queries import ProjectFilter, ProjectOrder
+from .storyboard_queries import IncludeDeletedArg, ProjectFilterArg, ProjectOrderArg
 
 __all__ = ["Query"]
 
@@ -46,6 +48,33 @@ class Query:
         viewer = info.context.viewer_or_none
         return None if viewer is None else User.from_doc(viewer.user)
 
+    @strawberry.field(description="A user by id: yourself, or anyone for admins; else null.")
+    async def user(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+    ) -> User | None:
+        return await ident.get_user(info.context, id)
+
+    @strawberry.field(description="Admins only: every account, newest first.")
+    async def users(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        where: Annotated[UserFilter | None, strawberry.argument(description="Filter.")] = None,
+    ) -> Connection[User]:
+        return await ident.list_users(info.context, first=first, after=after, where=where)
+
+    @strawberry.field(description="Admins only: resolve a platform identity to its master account.")
+    async def user_by_identity(
+        self,
+        info: Info,
+        platform: Annotated[Platform, strawberry.argument(description="The platform.")],
+        external_id: Annotated[str, strawberry.argument(description="Its id there (literal).")],
+    ) -> User | None:
+        return await ident.user_by_identity(info.context, platform.value, external_id)
+
     @strawberry.field(description="A project by id; null when missing, deleted or not yours.")
     async def project(
         self,
@@ -63,16 +92,14 @@ class Query:
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
         after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
-        where: Annotated[ProjectFilter | None, strawberry.argument(description="Filter.")] = None,
-        order_by: Annotated[
-            ProjectOrder | None, strawberry.argument(description="Default: CREATED_AT DESC.")
-        ] = None,
-        include_deleted: Annotated[
-            bool | None, strawberry.argument(description="Show deleted ones too.")
-        ] = False,
+        where: ProjectFilterArg = None,
+        order_by: ProjectOrderArg = None,
+        include_deleted: IncludeDeletedArg = False,
     ) -> Connection[Project]:
+        ctx = info.context
         return await sb.list_projects(
-            info.context,
+            ctx,
+            owner_id=ctx.viewer.user.id,
             first=first,
             after=after,
             where=where,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import strawberry
 from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
-__all__ = ["SCALAR_MAP"]
+__all__ = ["CENT", "SCALAR_MAP"]
 
 
 def _parse_datetime(value: str) -> datetime:
@@ -34,4 +35,26 @@ DATETIME: ScalarDefinition = strawberry.scalar(
     parse_value=wrap_parser(_parse_datetime, "DateTime"),
 )
 
-SCALAR_MAP: dict[object, ScalarDefinition] = {datetime: DATETIME}
+
+def _parse_decimal(value: str) -> Decimal:
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation as exc:
+        raise ValueError("not a decimal number") from exc
+
+
+def _serialize_decimal(value: Any) -> str:
+    """Money leaves with exactly two decimals: "12.50", never a float."""
+    return str(Decimal(value).quantize(CENT))
+
+
+CENT = Decimal("0.01")
+
+DECIMAL: ScalarDefinition = strawberry.scalar(
+    name="Decimal",
+    description='Exact decimal as a string, e.g. "12.50"; never a float.',
+    serialize=_serialize_decimal,
+    parse_value=wrap_parser(_parse_decimal, "Decimal"),
+)
+
+SCALAR_MAP: dict[object, ScalarDefinition] = {datetime: DATETIME, Decimal: DECIMAL}

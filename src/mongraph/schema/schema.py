@@ -10,7 +10,7 @@ from strawberry.types import ExecutionContext
 from ..resolvers.nodes import register_node_type
 from .auth import RejectBadCredentials
 from .errors import ErrorCodes, log_unexpected
-from .identity import User
+from .identity import CreditTransaction, User
 from .mutation import Mutation
 from .query import Query
 from .scalars import SCALAR_MAP
@@ -18,7 +18,7 @@ from .storyboard import Character, Clip, Project, Scene
 
 __all__ = ["build_schema", "export_sdl"]
 
-for _type in (Project, Scene, Clip, Character, User):
+for _type in (Project, Scene, Clip, Character, User, CreditTransaction):
     register_node_type(_type.__name__, _type.from_doc)
 
 
@@ -35,7 +35,7 @@ def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        types=[Project, Scene, Clip, Character, User],
+        types=[Project, Scene, Clip, Character, User, CreditTransaction],
         extensions=[RejectBadCredentials, ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

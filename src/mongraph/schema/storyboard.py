@@ -13,8 +13,8 @@ from ..datastore.documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, S
 from ..datastore.repository import ChildCountQuery
 from ..resolvers.relations import child_connection, child_list, load_one, load_parent
 from .common import Connection, Node, SoftDeletable
-from .identity import UserProfile
 from .ids import encode_global_id
+from .profile import UserProfile
 
 __all__ = ["Character", "Clip", "GeneratedMedia", "MediaKind", "Project", "Scene"]
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
 from .common import DateTimeRange, SortDirection
 
-__all__ = ["ProjectFilter", "ProjectOrder", "ProjectOrderField"]
+__all__ = [
+    "IncludeDeletedArg",
+    "ProjectFilter",
+    "ProjectFilterArg",
+    "ProjectOrder",
+    "ProjectOrderArg",
+    "ProjectOrderField",
+]
 
 
 @strawberry.input(description="Narrows the `projects` list; all given conditions must hold.")
@@ -34,3 +42,12 @@ class ProjectOrder:
     direction: SortDirection = strawberry.field(
         default=SortDirection.DESC, description="Ascending or descending."
     )
+
+
+ProjectFilterArg = Annotated[ProjectFilter | None, strawberry.argument(description="Filter.")]
+ProjectOrderArg = Annotated[
+    ProjectOrder | None, strawberry.argument(description="Default: CREATED_AT DESC.")
+]
+IncludeDeletedArg = Annotated[
+    bool | None, strawberry.argument(description="Show deleted ones too (the owner's trash).")
+]
