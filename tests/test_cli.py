@@ -74,3 +74,24 @@ def test_export_schema_writes_only_sdl(tmp_path: Path, store: Datastore, mongodb
     assert result.stdout == ""
     assert out.read_text().startswith('"""')
     assert "type Query" in out.read_text()
+
+
+async def test_create_user_links_an_identity_when_given_one(
+    store: Datastore, mongodb_uri: str, http: httpx.AsyncClient
+) -> None:
+    args = ("create-user", "--display-name", "Tg", "--platform", "TELEGRAM", "--external-id", "555")
+    result = mongraph(store, mongodb_uri, *args)
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip().splitlines()[-1]
+    viewer = await GraphQLClient(http, secret).ok(
+        "{ viewer { identities { platform externalId } economy { usdCredit exp } } }"
+    )
+    assert viewer["viewer"] == {
+        "identities": [{"platform": "TELEGRAM", "externalId": "555"}],
+        "economy": {"usdCredit": "0.00", "exp": 0},
+    }
+    taken = mongraph(store, mongodb_uri, *args)
+    assert taken.returncode == 1
+    assert "already linked" in taken.stderr
+    half = mongraph(store, mongodb_uri, "create-user", "--display-name", "X", "--platform", "WEB")
+    assert half.returncode == 2

@@ -91,9 +91,8 @@ def _seed(settings: Settings) -> int:
 def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from .auth import make_api_key
     from .datastore import users
-    from .datastore.indexes import ensure_indexes
-
     from .datastore.documents import IdentityDoc
+    from .datastore.indexes import ensure_indexes
     from .errors import DomainError
 
     roles = ["USER", "ADMIN"] if args.admin else ["USER"]

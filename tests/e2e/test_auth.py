@@ -7,6 +7,7 @@ import pytest
 
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import utcnow
+from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
 from tests.utils.storyboard import build_tree, create_project
@@ -145,3 +146,15 @@ async def test_user_node_is_private_to_self_and_admins(
     assert (await GraphQLClient(http, admin.secret).ok(query, {"id": alice.global_id}))["node"] == {
         "displayName": "Alice"
     }
+
+
+async def test_last_used_at_is_written_at_most_once_a_minute(
+    http: httpx.AsyncClient, alice: MadeUser, commands: CommandCounter
+) -> None:
+    client = GraphQLClient(http, alice.secret)
+    await client.ok("{ viewer { id } }")
+    assert ("update", "users") in commands.commands
+    commands.reset()
+    for _ in range(3):
+        await client.ok("{ viewer { id } }")
+    assert commands.commands == [("find", "users")] * 3

@@ -1,0 +1,213 @@
+"""Every query and mutation of the contract, as anonymous / another user / owner / admin.
+
+The owner is Alice; "other" is Bob. Each case runs against a fresh world, so a
+mutation's outcome never depends on another role's run. Besides the outcome,
+nothing private to Alice (her objects' names, identities, wallets, keys) may
+appear in a response to anyone but Alice or an admin.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from mongraph.auth import make_api_key
+from mongraph.datastore import cascade, economy, identity, storyboard
+from mongraph.datastore.client import Datastore
+from mongraph.datastore.documents import IdentityDoc, WalletDoc
+from mongraph.datastore.repository import Scope
+from mongraph.schema.ids import encode_global_id
+from tests.utils.factories import MadeUser, make_user
+from tests.utils.graphql import GraphQLClient
+
+SECRET = "alice-private"
+WALLET = "0x" + "ab" * 20
+
+DATA, NULL, NOT_FOUND, FORBIDDEN, FORBIDDEN_ERROR, UNAUTH = (
+    "data", "null", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN_ERROR", "UNAUTHENTICATED",
+)  # fmt: skip
+Expect = str | Callable[[Any], None]
+
+
+def count(n: int) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        assert value["totalCount"] == n, value
+
+    check.__name__ = f"count{n}"
+    return check
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    document: str
+    variables: dict[str, Any]
+    anon: Expect
+    other: Expect
+    owner: Expect
+    admin: Expect
+
+
+def q(name: str, document: str, variables: dict[str, Any] | None = None, **expect: Expect) -> Case:
+    return Case(name, document, variables or {}, **expect)  # type: ignore[arg-type]
+
+
+OWNED = {"anon": UNAUTH, "other": NOT_FOUND, "owner": DATA, "admin": DATA}
+READ = {"anon": UNAUTH, "other": NULL, "owner": DATA, "admin": DATA}
+ADMIN_MUTATION = {"anon": UNAUTH, "other": FORBIDDEN, "owner": FORBIDDEN, "admin": DATA}
+FOR_ALICE = {"anon": UNAUTH, "other": FORBIDDEN, "owner": DATA, "admin": DATA}
+ADMIN_QUERY = {"anon": UNAUTH, "other": FORBIDDEN_ERROR, "owner": FORBIDDEN_ERROR, "admin": DATA}
+
+PAYLOAD = "{ userErrors { code } }"
+CASCADE = "{ affectedCount userErrors { code } }"
+
+CASES = [
+    q("viewer", "{ viewer { id displayName } }", anon=NULL, other=DATA, owner=DATA, admin=DATA),
+    q("project", "query($id: ID!) { project(id: $id) { name scenes { edges { node { name } } } } }", {"id": "P"}, **READ),
+    *(
+        q(f"node-{key}", "query($id: ID!) { node(id: $id) { id } }", {"id": key}, **READ)
+        for key in ("P", "S", "C", "K", "T", "U")
+    ),
+    q("nodes", "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["P", "S", "C", "K", "T", "U"]}, **READ),
+    q("projects", "{ projects { totalCount edges { node { name } } } }", anon=UNAUTH, other=count(0), owner=count(1), admin=count(0)),
+    q("viewer-projects", "{ viewer { projects { totalCount edges { node { name } } } } }", anon=NULL, other=DATA, owner=DATA, admin=DATA),
+    q("user", "query($id: ID!) { user(id: $id) { identities { externalId } wallets { address } transactions { totalCount } } }", {"id": "U"}, **READ),
+    q("users", "{ users { totalCount edges { node { displayName identities { externalId } } } } }", **ADMIN_QUERY),
+    q("userByIdentity", f'{{ userByIdentity(platform: TELEGRAM, externalId: "{SECRET}-tg") {{ id }} }}', **ADMIN_QUERY),
+    q("createProject", f'mutation {{ createProject(input: {{name: "new"}}) {PAYLOAD} }}', anon=UNAUTH, other=DATA, owner=DATA, admin=DATA),
+    q("updateProject", f'mutation($id: ID!) {{ updateProject(input: {{id: $id, name: "x"}}) {PAYLOAD} }}', {"id": "P"}, **OWNED),
+    q("deleteProject", f"mutation($id: ID!) {{ deleteProject(id: $id) {CASCADE} }}", {"id": "P"}, **OWNED),
+    q("restoreProject", f"mutation($id: ID!) {{ restoreProject(id: $id) {CASCADE} }}", {"id": "D"}, **OWNED),
+    q("purgeProject", f"mutation($id: ID!) {{ purgeProject(id: $id) {CASCADE} }}", {"id": "D"}, **OWNED),
+    q("createScene", f'mutation($id: ID!) {{ createScene(input: {{projectId: $id, name: "x"}}) {PAYLOAD} }}', {"id": "P"}, **OWNED),
+    q("updateScene", f'mutation($id: ID!) {{ updateScene(input: {{id: $id, name: "x"}}) {PAYLOAD} }}', {"id": "S"}, **OWNED),
+    q("deleteScene", f"mutation($id: ID!) {{ deleteScene(id: $id) {CASCADE} }}", {"id": "S"}, **OWNED),
+    q("restoreScene", f"mutation($id: ID!) {{ restoreScene(id: $id) {CASCADE} }}", {"id": "SD"}, **OWNED),
+    q("createClip", f'mutation($id: ID!) {{ createClip(input: {{sceneId: $id, name: "x"}}) {PAYLOAD} }}', {"id": "S"}, **OWNED),
+    q("updateClip", f'mutation($id: ID!) {{ updateClip(input: {{id: $id, name: "x"}}) {PAYLOAD} }}', {"id": "C"}, **OWNED),
+    q("deleteClip", f"mutation($id: ID!) {{ deleteClip(id: $id) {CASCADE} }}", {"id": "C"}, **OWNED),
+    q("restoreClip", f"mutation($id: ID!) {{ restoreClip(id: $id) {CASCADE} }}", {"id": "CD"}, **OWNED),
+    q("addGeneratedMedia", f'mutation($id: ID!) {{ addGeneratedMedia(input: {{clipId: $id, kind: IMAGE, url: "https://x/y.png"}}) {PAYLOAD} }}', {"id": "C"}, **OWNED),
+    q("selectMedia", f"mutation($id: ID!) {{ selectMedia(input: {{clipId: $id, kind: IMAGE, mediaId: null}}) {PAYLOAD} }}", {"id": "C"}, **OWNED),
+    q("createCharacter", f'mutation($id: ID!) {{ createCharacter(input: {{projectId: $id, name: "x"}}) {PAYLOAD} }}', {"id": "P"}, **OWNED),
+    q("updateCharacter", f'mutation($id: ID!) {{ updateCharacter(input: {{id: $id, name: "x"}}) {PAYLOAD} }}', {"id": "K"}, **OWNED),
+    q("deleteCharacter", f"mutation($id: ID!) {{ deleteCharacter(id: $id) {CASCADE} }}", {"id": "K"}, **OWNED),
+    q("restoreCharacter", f"mutation($id: ID!) {{ restoreCharacter(id: $id) {CASCADE} }}", {"id": "KD"}, **OWNED),
+    q("createUser", f'mutation {{ createUser(input: {{displayName: "n"}}) {PAYLOAD} }}', **ADMIN_MUTATION),
+    q("setUserStatus", f"mutation($id: ID!) {{ setUserStatus(input: {{userId: $id, status: ACTIVE}}) {PAYLOAD} }}", {"id": "U"}, **ADMIN_MUTATION),
+    q("applyCredit", f'mutation($id: ID!) {{ applyCredit(input: {{userId: $id, type: CREDIT, amountUsd: "1", idempotencyKey: "m"}}) {PAYLOAD} }}', {"id": "U"}, **ADMIN_MUTATION),
+    q("linkIdentity", f'mutation($id: ID) {{ linkIdentity(input: {{platform: EMAIL, externalId: "e", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("unlinkIdentity", f'mutation($id: ID) {{ unlinkIdentity(input: {{platform: WEB, externalId: "{SECRET}-web", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("addWallet", f'mutation($id: ID) {{ addWallet(input: {{chain: SOL, address: "{"1" * 32}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("setPrimaryWallet", f'mutation($id: ID) {{ setPrimaryWallet(input: {{address: "{WALLET}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("removeWallet", f'mutation($id: ID) {{ removeWallet(input: {{address: "{WALLET}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("createApiKey", f'mutation($id: ID) {{ createApiKey(input: {{name: "k", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("revokeApiKey", f"mutation($id: ID!) {{ revokeApiKey(id: $id) {PAYLOAD} }}", {"id": "KEY"}, **OWNED),
+]  # fmt: skip
+
+
+async def build_world(store: Datastore, alice: MadeUser) -> dict[str, str]:
+    scope = Scope(owner_id=alice.doc.id)
+    named = {"name": f"{SECRET}-thing"}
+    project = await storyboard.create_project(store, owner_id=alice.doc.id, fields=named)
+    scene = await storyboard.create_scene(
+        store, scope=scope, project_id=project.id, parent_scene_id=None, order=None, fields=named
+    )
+    character = await storyboard.create_character(
+        store, scope=scope, project_id=project.id, fields=named
+    )
+    clip = await storyboard.create_clip(
+        store, scope=scope, scene_id=scene.id, character_id=character.id, order=None, fields=named
+    )
+    extra_scene = await storyboard.create_scene(
+        store, scope=scope, project_id=project.id, parent_scene_id=None, order=None, fields=named
+    )
+    extra_clip = await storyboard.create_clip(
+        store, scope=scope, scene_id=scene.id, character_id=None, order=None, fields=named
+    )
+    extra_character = await storyboard.create_character(
+        store, scope=scope, project_id=project.id, fields=named
+    )
+    deleted = await storyboard.create_project(store, owner_id=alice.doc.id, fields=named)
+    for collection, oid in [
+        ("scenes", extra_scene.id), ("clips", extra_clip.id),
+        ("characters", extra_character.id), ("projects", deleted.id),
+    ]:  # fmt: skip
+        await cascade.soft_delete(store, collection, oid, scope=scope, actor_id=alice.doc.id)
+    for platform, external_id in [("TELEGRAM", f"{SECRET}-tg"), ("WEB", f"{SECRET}-web")]:
+        await identity.link_identity(
+            store, alice.doc.id, IdentityDoc(platform=platform, external_id=external_id)
+        )
+    await identity.add_wallet(
+        store, alice.doc.id, WalletDoc(chain="ETH", address=WALLET), make_primary=True
+    )
+    spare_key = make_api_key(f"{SECRET}-key")
+    await identity.create_api_key(store, alice.doc.id, spare_key.doc)
+    entry = await economy.apply_credit(
+        store, user_id=alice.doc.id, type_="CREDIT", amount=Decimal("5"), description=SECRET,
+        idempotency_key=f"{SECRET}-idem",
+    )  # fmt: skip
+    return {
+        "P": encode_global_id("Project", project.id),
+        "S": encode_global_id("Scene", scene.id),
+        "C": encode_global_id("Clip", clip.id),
+        "K": encode_global_id("Character", character.id),
+        "T": encode_global_id("CreditTransaction", entry.id),
+        "U": alice.global_id,
+        "D": encode_global_id("Project", deleted.id),
+        "SD": encode_global_id("Scene", extra_scene.id),
+        "CD": encode_global_id("Clip", extra_clip.id),
+        "KD": encode_global_id("Character", extra_character.id),
+        "KEY": encode_global_id("ApiKey", spare_key.doc.id),
+    }
+
+
+def resolve(value: Any, world: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return [resolve(v, world) for v in value]
+    return world.get(value, value) if isinstance(value, str) else value
+
+
+def check(expect: Expect, body: dict[str, Any]) -> None:
+    errors = body.get("errors") or []
+    if expect in (UNAUTH, FORBIDDEN_ERROR):
+        code = UNAUTH if expect == UNAUTH else "FORBIDDEN"
+        assert [e["extensions"]["code"] for e in errors] == [code], body
+        return
+    assert errors == [], body
+    (value,) = body["data"].values()
+    if callable(expect):
+        expect(value)
+    elif expect == NULL:
+        assert value is None or (isinstance(value, list) and all(v is None for v in value)), body
+    elif expect == DATA:
+        assert value is not None, body
+        if isinstance(value, list):
+            assert all(v is not None for v in value), body
+        if isinstance(value, dict) and "userErrors" in value:
+            assert value["userErrors"] == [], body
+    else:
+        assert [e["code"] for e in value["userErrors"]] == [expect], body
+
+
+@pytest.mark.parametrize("role", ["anon", "other", "owner", "admin"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+async def test_authorization(
+    case: Case, role: str, http: httpx.AsyncClient, store: Datastore, alice: MadeUser, bob: MadeUser
+) -> None:
+    world = await build_world(store, alice)
+    keys = {"anon": None, "other": bob.secret, "owner": alice.secret}
+    if role == "admin":
+        keys["admin"] = (await make_user(store, "Root", admin=True)).secret
+    client = GraphQLClient(http, keys[role])
+    variables = {k: resolve(v, world) for k, v in case.variables.items()}
+    body = await client.raw(case.document, variables)
+    check(getattr(case, role), body)
+    if role in ("anon", "other"):
+        assert SECRET not in json.dumps(body), body  # zero leaks
