@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from mongraph.app import create_app
+from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
@@ -257,3 +259,30 @@ async def test_users_and_user_lookups_are_for_admins_and_self(
     assert (await gql.ok(query, {"id": alice.global_id}))["user"] == {"displayName": "Alice"}
     assert (await gql.ok(query, {"id": bob.global_id}))["user"] is None
     assert (await as_admin.ok(query, {"id": bob.global_id}))["user"] == {"displayName": "Bob"}
+
+
+async def test_revocation_reaches_another_gateway_instance_at_once(
+    gql: GraphQLClient, store: Datastore, mongodb_uri: str, settings: Settings
+) -> None:
+    """A second app with its own client on the same database: no state is shared in memory."""
+    other_store = Datastore.connect(mongodb_uri, store.db.name, cursor_secret="x")
+
+    async def own_store() -> Datastore:
+        return other_store
+
+    other_app = create_app(own_store, settings)
+    made = (await gql.ok('mutation { createApiKey(input: {name: "b"}) { apiKey { id } secret } }'))[
+        "createApiKey"
+    ]
+    async with other_app.router.lifespan_context(other_app):
+        transport = httpx.ASGITransport(app=other_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://other") as other_http:
+            on_other = GraphQLClient(other_http, made["secret"])
+            assert (await on_other.ok("{ viewer { displayName } }"))["viewer"] == {
+                "displayName": "Alice"
+            }
+            await gql.ok(
+                "mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id } } }",
+                {"id": made["apiKey"]["id"]},
+            )
+            assert await on_other.error_codes("{ viewer { displayName } }") == ["UNAUTHENTICATED"]
