@@ -18,6 +18,7 @@ from .documents import utcnow
 from .ordering import close_gap, open_gap
 from .relations import COLLECTIONS, CollectionSpec, cascade_relations, parent_relations
 from .repository import Scope
+from .rollups import refresh_rollups
 from .writes import CHILDREN_VERSION
 
 __all__ = ["purge", "restore", "soft_delete"]
@@ -46,7 +47,9 @@ async def soft_delete(
         affected = await mark(collection, {"_id": target_id}, session)
         if spec.sibling_scope:
             await close_gap(store, spec, target, session)
-        return affected + await _walk(store, collection, [target_id], mark, session, live_only=True)
+        affected += await _walk(store, collection, [target_id], mark, session, live_only=True)
+        await refresh_rollups(store, collection, target, session)
+        return affected
 
     return await store.transaction(run)
 
@@ -83,6 +86,7 @@ async def restore(store: Datastore, collection: str, target_id: ObjectId, *, sco
                 {"deletionId": target["deletionId"]}, unmark, session=session
             )
             affected += result.modified_count
+        await refresh_rollups(store, collection, target, session)
         return affected
 
     return await store.transaction(run)
@@ -114,7 +118,7 @@ async def _find_target(
     deleted: bool,
 ) -> Raw:
     found = await store.db[spec.name].find_one(
-        scope.apply(spec, {"_id": target_id}), session=session
+        scope.apply_write(spec, {"_id": target_id}), session=session
     )
     noun = spec.type_name
     if found is None:

@@ -18,13 +18,18 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "NO_MESSAGES",
     "ApiKeyDoc",
     "CharacterDoc",
     "ClipDoc",
+    "ContentDoc",
+    "ConversationDoc",
     "Document",
     "EconomyDoc",
     "IdentityDoc",
     "MediaDoc",
+    "MessageDoc",
+    "MetadataDoc",
     "ProjectDoc",
     "SceneDoc",
     "SoftDeletableDoc",
@@ -193,3 +198,43 @@ class CharacterDoc(SoftDeletableDoc):
     reference_images: list[str] = Field(default_factory=list)
     lora: str | None = None
     trigger_words: list[str] = Field(default_factory=list)
+
+
+NO_MESSAGES = datetime(1970, 1, 1, tzinfo=UTC)
+"""`lastMessageSort` of a conversation without live messages (keyset needs a non-null key)."""
+
+
+class ConversationDoc(SoftDeletableDoc):
+    collection = "conversations"
+
+    owner_id: ObjectId
+    title: str
+    status: str = "ACTIVE"
+    folder_path: str | None = None
+    shared_with: list[ObjectId] = Field(default_factory=list)
+    last_message_at: datetime | None = None
+    last_message_sort: datetime = NO_MESSAGES
+
+
+class ContentDoc(_Model):
+    type: str
+    text: str | None = None
+    url: str | None = None
+
+
+class MetadataDoc(_Model):
+    source_modules: list[str] = Field(default_factory=list)
+    processing_time_ms: int | None = None
+
+
+class MessageDoc(SoftDeletableDoc):
+    collection = "messages"
+
+    owner_id: ObjectId
+    """The conversation's owner (writes are scoped to them)."""
+    conversation_id: ObjectId
+    author_id: ObjectId | None = None
+    role: str = "USER"
+    content: list[ContentDoc]
+    metadata: MetadataDoc | None = None
+    edited_at: datetime | None = None

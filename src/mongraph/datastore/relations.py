@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .documents import (
+    NO_MESSAGES,
     CharacterDoc,
     ClipDoc,
+    ConversationDoc,
     Document,
     EconomyDoc,
+    MessageDoc,
     ProjectDoc,
     SceneDoc,
     TransactionDoc,
@@ -29,6 +32,7 @@ __all__ = [
     "CollectionSpec",
     "Index",
     "Relation",
+    "Rollup",
     "SortSpec",
     "cascade_relations",
     "collection_for_type",
@@ -59,11 +63,24 @@ class CollectionSpec:
     soft_delete: bool = True
     owner_field: str | None = "ownerId"
     """The field that scopes reads and writes to their owner (None: not owner-scoped)."""
+    shared_field: str | None = None
+    """A list of user ids who may read (not change) the document besides its owner."""
+    read_via: str | None = None
+    """A relation whose parent grants read access (the child is readable when it is)."""
     sibling_scope: tuple[str, ...] = ()
     """Fields grouping siblings whose `order` is kept dense (empty: not ordered)."""
     sibling_parents: tuple[tuple[str, str], ...] = ()
     """`(field, collection)` of the document owning a sibling group, most specific last."""
     indexes: tuple[Index, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A parent field kept equal to the largest `child_field` of its live children."""
+
+    parent_field: str
+    child_field: str
+    empty: Any = None
 
 
 @dataclass(frozen=True)
@@ -75,9 +92,8 @@ class Relation:
     sort: SortSpec
     cascade: bool = False
     """Soft delete / restore / purge of the parent reaches these children."""
+    rollups: tuple[Rollup, ...] = ()
 
-
-_LIVE = {"deletedAt": None}
 
 COLLECTIONS: dict[str, CollectionSpec] = {
     spec.name: spec
@@ -104,6 +120,29 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                     partial={"wallets.address": {"$exists": True}},
                 ),
                 Index((("createdAt", -1), ("_id", -1))),
+            ),
+        ),
+        CollectionSpec(
+            name="conversations",
+            type_name="Conversation",
+            document=ConversationDoc,
+            shared_field="sharedWith",
+            indexes=(
+                Index((("ownerId", 1), ("lastMessageSort", -1), ("_id", -1))),
+                Index((("sharedWith", 1), ("lastMessageSort", -1), ("_id", -1))),
+                Index((("ownerId", 1), ("createdAt", -1), ("_id", -1))),
+                Index((("ownerId", 1), ("title", 1), ("_id", 1))),
+                Index((("deletionId", 1),), sparse=True),
+            ),
+        ),
+        CollectionSpec(
+            name="messages",
+            type_name="Message",
+            document=MessageDoc,
+            read_via="conversation.messages",
+            indexes=(
+                Index((("conversationId", 1), ("createdAt", 1), ("_id", 1))),
+                Index((("deletionId", 1),), sparse=True),
             ),
         ),
         CollectionSpec(
@@ -193,12 +232,22 @@ RELATIONS: dict[str, Relation] = {
         Relation("scene.clips", "scenes", "clips", "sceneId", _BY_ORDER, cascade=True),
         Relation("scene.alternates", "scenes", "scenes", "parentSceneId", _BY_ORDER, cascade=True),
         Relation("character.clips", "characters", "clips", "characterId", _BY_CREATION),
+        Relation(
+            "conversation.messages",
+            "conversations",
+            "messages",
+            "conversationId",
+            _BY_CREATION,
+            cascade=True,
+            rollups=(
+                Rollup("lastMessageAt", "createdAt"),
+                Rollup("lastMessageSort", "createdAt", empty=NO_MESSAGES),
+            ),
+        ),
         Relation("user.economy", "users", "economy", "userId", _BY_CREATION),
         Relation("user.transactions", "users", "transactions", "userId", _NEWEST_FIRST),
     )
 }
-
-LIVE_FILTER: Mapping[str, Any] = _LIVE
 
 
 def cascade_relations(collection: str) -> list[Relation]:

@@ -52,6 +52,17 @@ class Scope:
         return cls(owner_id=ObjectId("0" * 24))
 
     def apply(self, spec: CollectionSpec, query: Raw) -> Raw:
+        """Read access: the owner's documents, those shared with them, and children of
+        parents they may read (the caller has authorized that parent)."""
+        if self.owner_id is None or spec.owner_field is None or spec.read_via is not None:
+            return query
+        if spec.shared_field is None:
+            return {**query, spec.owner_field: self.owner_id}
+        readable = {"$or": [{spec.owner_field: self.owner_id}, {spec.shared_field: self.owner_id}]}
+        return {"$and": [query, readable]} if query else readable
+
+    def apply_write(self, spec: CollectionSpec, query: Raw) -> Raw:
+        """Write access: the owner's documents only (admins: any)."""
         if self.owner_id is not None and spec.owner_field is not None:
             return {**query, spec.owner_field: self.owner_id}
         return query

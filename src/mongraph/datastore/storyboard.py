@@ -236,7 +236,7 @@ async def _update_clip_raw(
     store: Datastore, scope: Scope, clip_id: ObjectId, update: Raw
 ) -> ClipDoc:
     update.setdefault("$set", {})["updatedAt"] = utcnow()
-    query = scope.apply(_CLIPS, {"_id": clip_id, "deletedAt": None})
+    query = scope.apply_write(_CLIPS, {"_id": clip_id, "deletedAt": None})
     result = await store.db["clips"].find_one_and_update(
         query, update, return_document=ReturnDocument.AFTER
     )

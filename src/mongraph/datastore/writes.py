@@ -37,7 +37,7 @@ async def find_live(
 ) -> Raw:
     """The live document `doc_id` within `scope`, or `NOT_FOUND` naming `field`."""
     spec = COLLECTIONS[collection]
-    query = scope.apply(
+    query = scope.apply_write(
         spec, {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
     )
     found = await store.db[collection].find_one(query, session=session)
@@ -63,7 +63,7 @@ async def claim_live(
     """
     spec = COLLECTIONS[collection]
     claimed = await store.db[collection].find_one_and_update(
-        scope.apply(spec, {"_id": doc_id, "deletedAt": None}),
+        scope.apply_write(spec, {"_id": doc_id, "deletedAt": None}),
         {"$inc": {CHILDREN_VERSION: 1}},
         return_document=ReturnDocument.AFTER,
         session=session,
@@ -84,7 +84,7 @@ async def update_live(
 ) -> Document:
     """Sets `set_fields` (and `updatedAt`) on a live document; `NOT_FOUND` when there is none."""
     spec = COLLECTIONS[collection]
-    query = scope.apply(
+    query = scope.apply_write(
         spec, {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
     )
     updated = await store.db[collection].find_one_and_update(
