@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from mongraph.auth import make_api_key
-from mongraph.datastore import cascade, economy, identity, storyboard
+from mongraph.datastore import cascade, chat, economy, identity, storyboard
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import IdentityDoc, WalletDoc
 from mongraph.datastore.repository import Scope
@@ -109,6 +109,19 @@ CASES = [
     q("removeWallet", f'mutation($id: ID) {{ removeWallet(input: {{address: "{WALLET}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
     q("createApiKey", f'mutation($id: ID) {{ createApiKey(input: {{name: "k", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
     q("revokeApiKey", f"mutation($id: ID!) {{ revokeApiKey(id: $id) {PAYLOAD} }}", {"id": "KEY"}, **OWNED),
+    q("conversation", "query($id: ID!) { conversation(id: $id) { title messages { edges { node { content { text } } } } } }", {"id": "CV"}, **READ),
+    *(q(f"node-{key}", "query($id: ID!) { node(id: $id) { id } }", {"id": key}, **READ) for key in ("CV", "M")),
+    q("conversations", "{ conversations { totalCount edges { node { title } } } }", anon=UNAUTH, other=count(0), owner=count(1), admin=count(0)),
+    q("viewer-conversations", "{ viewer { conversations { totalCount edges { node { title } } } } }", anon=NULL, other=DATA, owner=DATA, admin=DATA),
+    q("createConversation", f'mutation {{ createConversation(input: {{title: "t"}}) {PAYLOAD} }}', anon=UNAUTH, other=DATA, owner=DATA, admin=DATA),
+    q("updateConversation", f'mutation($id: ID!) {{ updateConversation(input: {{id: $id, title: "t"}}) {PAYLOAD} }}', {"id": "CV"}, **OWNED),
+    q("shareConversation", f"mutation($id: ID!) {{ shareConversation(input: {{id: $id, userIds: []}}) {PAYLOAD} }}", {"id": "CV"}, **OWNED),
+    q("deleteConversation", f"mutation($id: ID!) {{ deleteConversation(id: $id) {CASCADE} }}", {"id": "CV"}, **OWNED),
+    q("restoreConversation", f"mutation($id: ID!) {{ restoreConversation(id: $id) {CASCADE} }}", {"id": "CVD"}, **OWNED),
+    q("postMessage", f'mutation($id: ID!) {{ postMessage(input: {{conversationId: $id, content: [{{type: TEXT, text: "t"}}]}}) {PAYLOAD} }}', {"id": "CV"}, **OWNED),
+    q("editMessage", f'mutation($id: ID!) {{ editMessage(input: {{id: $id, content: [{{type: TEXT, text: "t"}}]}}) {PAYLOAD} }}', {"id": "M"}, **OWNED),
+    q("deleteMessage", f"mutation($id: ID!) {{ deleteMessage(id: $id) {CASCADE} }}", {"id": "M"}, **OWNED),
+    q("restoreMessage", f"mutation($id: ID!) {{ restoreMessage(id: $id) {CASCADE} }}", {"id": "MD"}, **OWNED),
 ]  # fmt: skip
 
 
@@ -153,7 +166,34 @@ async def build_world(store: Datastore, alice: MadeUser) -> dict[str, str]:
         store, user_id=alice.doc.id, type_="CREDIT", amount=Decimal("5"), description=SECRET,
         idempotency_key=f"{SECRET}-idem",
     )  # fmt: skip
+    conversation = await chat.create_conversation(
+        store, owner_id=alice.doc.id, fields={"title": SECRET}
+    )
+    deleted_conversation = await chat.create_conversation(
+        store, owner_id=alice.doc.id, fields={"title": SECRET}
+    )
+    text = [{"type": "TEXT", "text": SECRET}]
+    message, deleted_message = [
+        await chat.post_message(
+            store,
+            scope=scope,
+            conversation_id=conversation.id,
+            author_id=alice.doc.id,
+            role="USER",
+            content=text,
+        )
+        for _ in range(2)
+    ]
+    for collection, oid in [
+        ("messages", deleted_message.id),
+        ("conversations", deleted_conversation.id),
+    ]:
+        await cascade.soft_delete(store, collection, oid, scope=scope, actor_id=alice.doc.id)
     return {
+        "CV": encode_global_id("Conversation", conversation.id),
+        "CVD": encode_global_id("Conversation", deleted_conversation.id),
+        "M": encode_global_id("Message", message.id),
+        "MD": encode_global_id("Message", deleted_message.id),
         "P": encode_global_id("Project", project.id),
         "S": encode_global_id("Scene", scene.id),
         "C": encode_global_id("Clip", clip.id),

@@ -70,13 +70,15 @@ class Scope:
 
 @dataclass(frozen=True)
 class ChildPageQuery:
-    """The first `limit` children of one parent along `relation`, resuming after `after`."""
+    """The first `limit` children of one parent along `relation`, resuming after `after`;
+    `backward`: the last `limit` ones, ending before `after`."""
 
     relation: str
     limit: int
     after: tuple[Any, ...] | None = None
     include_deleted: bool = False
     where: tuple[tuple[str, Any], ...] = ()
+    backward: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,9 @@ class Repository:
             )
             match[rel.foreign_key] = {"$in": parents}
             if query.after is not None:
-                match = {"$and": [match, keyset_filter(rel.sort, query.after, backward=False)]}
-            sort_by = dict(mongo_sort(rel.sort))
+                keyset = keyset_filter(rel.sort, query.after, backward=query.backward)
+                match = {"$and": [match, keyset]}
+            sort_by = dict(mongo_sort(rel.sort, backward=query.backward))
             pipeline = [
                 {"$match": match},
                 {
@@ -186,7 +189,7 @@ class Repository:
                 g["_id"]: g["docs"]
                 async for g in await self.coll.aggregate(pipeline, batchSize=len(parents) + 1)
             }
-            request = PageRequest(limit=query.limit, cursor=query.after)
+            request = PageRequest(limit=query.limit, cursor=query.after, backward=query.backward)
             for parent in parents:
                 results[(parent, query)] = self._page(
                     grouped.get(parent, []), rel.sort, child_ordering(rel.name, parent), request

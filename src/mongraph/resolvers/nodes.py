@@ -7,7 +7,7 @@ from typing import Any
 
 from ..context import RequestContext
 from ..datastore.documents import SoftDeletableDoc, UserDoc
-from ..datastore.relations import collection_for_type
+from ..datastore.relations import RELATIONS, collection_for_type
 from ..datastore.repository import to_object_id
 from ..errors import BadInput
 from ..schema.ids import decode_global_id
@@ -40,6 +40,12 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
     doc = await ctx.loaders.by_id(spec.name).load(oid)
     if doc is None or (isinstance(doc, SoftDeletableDoc) and doc.deleted_at is not None):
         return None
+    if spec.read_via is not None:
+        # readable only through a parent the viewer may read
+        rel = RELATIONS[spec.read_via]
+        parent_id = doc.model_dump(by_alias=True).get(rel.foreign_key)
+        if await ctx.loaders.by_id(rel.parent).load(parent_id) is None:
+            return None
     if isinstance(doc, UserDoc) and not (viewer.is_admin or doc.id == viewer.user.id):
         return None
     return build(doc)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
 from ..datastore.repository import ChildCountQuery, ChildPageQuery, child_ordering
-from ..errors import NotFound
+from ..errors import BadInput, NotFound
 from ..schema.common import Connection
 from .paging import check_page_size, to_connection
 
@@ -49,13 +49,23 @@ async def child_connection(
     *,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     default_first: int = 50,
     include_deleted: bool = False,
     where: Where = (),
 ) -> Connection[N]:
-    limit = check_page_size(first, "first", default_first)
-    cursor = ctx.store.cursors.decode(child_ordering(relation, parent_id), after) if after else None
-    query = ChildPageQuery(relation, limit, cursor, include_deleted, where)
+    """`first`/`after` pages forward; `last`/`before` pages back from the end."""
+    if last is not None or before is not None:
+        if first is not None or after is not None:
+            raise BadInput("use first/after or last/before, not both", field=("last",))
+        limit, cursor_text, backward = check_page_size(last, "last", default_first), before, True
+    else:
+        limit, cursor_text, backward = check_page_size(first, "first", default_first), after, False
+    ordering = child_ordering(relation, parent_id)
+    field = "before" if backward else "after"
+    cursor = ctx.store.cursors.decode(ordering, cursor_text, field=field) if cursor_text else None
+    query = ChildPageQuery(relation, limit, cursor, include_deleted, where, backward)
     page = await ctx.loaders.child_page(parent_id, query)
 
     async def count() -> int:

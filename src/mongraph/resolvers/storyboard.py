@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 import strawberry
 
 from ..context import RequestContext
-from ..datastore import cascade, storyboard
+from ..datastore import storyboard
 from ..datastore.documents import ProjectDoc
 from ..datastore.pagination import PageRequest
-from ..datastore.relations import collection_for_type
 from ..datastore.repository import Repository
 from ..datastore.writes import update_live
 from ..errors import BadInput
-from ..schema.common import CascadePayload, Connection, SortDirection
+from ..schema.common import Connection, SortDirection
 from ..schema.storyboard import Character, Clip, Project, Scene
 from ..schema.storyboard_inputs import (
     AddGeneratedMediaInput,
@@ -48,7 +47,6 @@ from .validation import (
 )
 
 __all__ = [
-    "cascade_mutation",
     "create_character",
     "create_clip",
     "create_project",
@@ -60,7 +58,6 @@ __all__ = [
     "update_scene",
 ]
 
-CascadeOp = Literal["delete", "restore", "purge"]
 _ORDER_FIELDS = {
     ProjectOrderField.CREATED_AT: "createdAt",
     ProjectOrderField.UPDATED_AT: "updatedAt",
@@ -293,28 +290,6 @@ async def update_character(ctx: RequestContext, data: UpdateCharacterInput) -> C
 
     character, errors = await attempt(ctx, act)
     return CharacterPayload(character=character, user_errors=errors)
-
-
-async def cascade_mutation(
-    ctx: RequestContext, global_id: strawberry.ID, type_name: str, op: CascadeOp
-) -> CascadePayload:
-    """delete / restore / purge of any soft-deletable type, through the generic engine."""
-    viewer = ctx.viewer
-    spec = collection_for_type(type_name)
-    assert spec is not None
-
-    async def act() -> int:
-        oid = object_id_of(global_id, type_name, ("id",))
-        if op == "delete":
-            return await cascade.soft_delete(
-                ctx.store, spec.name, oid, scope=viewer.scope, actor_id=viewer.user.id
-            )
-        if op == "restore":
-            return await cascade.restore(ctx.store, spec.name, oid, scope=viewer.scope)
-        return await cascade.purge(ctx.store, spec.name, oid, scope=viewer.scope)
-
-    affected, errors = await attempt(ctx, act)
-    return CascadePayload(target_id=global_id, affected_count=affected or 0, user_errors=errors)
 
 
 def _order(value: int | None) -> int | None:

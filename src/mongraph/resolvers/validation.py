@@ -23,6 +23,7 @@ __all__ = [
     "ApiKeyFields",
     "CharacterFields",
     "ClipFields",
+    "ConversationFields",
     "CreditFields",
     "IdentityFields",
     "MediaFields",
@@ -30,6 +31,7 @@ __all__ = [
     "SceneFields",
     "UserFields",
     "validated",
+    "validated_content",
 ]
 
 NAME_MAX = 200
@@ -149,3 +151,41 @@ class CreditFields(_Fields):
     amount_usd: Amount
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+MESSAGE_TEXT_MAX_BYTES = 32 * 1024
+MAX_CONTENT_PARTS = 20
+
+
+class ConversationFields(_Fields):
+    title: Name | None = None
+    status: str | None = None
+    folder_path: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+def _text_size(value: str) -> str:
+    if len(value.encode("utf-8")) > MESSAGE_TEXT_MAX_BYTES:
+        raise ValueError(f"text is at most {MESSAGE_TEXT_MAX_BYTES // 1024} KB")
+    return value
+
+
+class ContentPart(_Fields):
+    type: str
+    text: Annotated[str, AfterValidator(_text_size)] | None = None
+    url: HttpUrl | None = None
+
+
+def validated_content(
+    parts: list[dict[str, Any]], *, prefix: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """1 to 20 parts; TEXT needs `text` (at most 32 KB), IMAGE an http(s) `url`."""
+    if not 1 <= len(parts) <= MAX_CONTENT_PARTS:
+        raise BadInput(f"a message has 1 to {MAX_CONTENT_PARTS} parts", field=prefix)
+    checked: list[dict[str, Any]] = []
+    for i, part in enumerate(parts):
+        where = (*prefix, str(i))
+        needed = "text" if part["type"] == "TEXT" else "url"
+        if part.get(needed) is None:
+            raise BadInput(f"a {part['type']} part needs `{needed}`", field=(*where, needed))
+        checked.append(validated(ContentPart, part, required=(), non_null=(), prefix=where))
+    return checked

@@ -18,8 +18,11 @@ from ..datastore.documents import (
     UserDoc,
     WalletDoc,
 )
+from ..resolvers.chat import list_conversations
 from ..resolvers.relations import child_connection, child_list, load_parent
 from ..resolvers.storyboard import list_projects
+from .chat import Conversation
+from .chat_inputs import ConversationFilterArg, ConversationOrderArg
 from .common import Connection, Node
 from .ids import encode_global_id
 from .profile import UserProfile
@@ -244,5 +247,20 @@ class User(Node):
     ) -> Connection[Project]:
         return await list_projects(
             info.context, owner_id=self.doc.id, first=first, after=after, where=where,
+            order_by=order_by, include_deleted=bool(include_deleted),
+        )  # fmt: skip
+
+    @strawberry.field(description="This user's conversations and those shared with them.")
+    async def conversations(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        where: ConversationFilterArg = None,
+        order_by: ConversationOrderArg = None,
+        include_deleted: IncludeDeletedArg = False,
+    ) -> Connection[Conversation]:
+        return await list_conversations(
+            info.context, reader_id=self.doc.id, first=first, after=after, where=where,
             order_by=order_by, include_deleted=bool(include_deleted),
         )  # fmt: skip

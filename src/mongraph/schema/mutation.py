@@ -7,9 +7,20 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
+from ..resolvers import chat as chat_resolvers
 from ..resolvers import economy as econ
 from ..resolvers import identity as ident
 from ..resolvers import storyboard as sb
+from ..resolvers.cascade import CascadeOp, cascade_mutation
+from .chat_inputs import (
+    ConversationPayload,
+    CreateConversationInput,
+    EditMessageInput,
+    MessagePayload,
+    PostMessageInput,
+    ShareConversationInput,
+    UpdateConversationInput,
+)
 from .common import CascadePayload
 from .identity_inputs import (
     AddWalletInput,
@@ -50,9 +61,9 @@ _INPUT = strawberry.argument(description="What to create or change.")
 TargetId = Annotated[strawberry.ID, strawberry.argument(description="Global id of the target.")]
 
 
-def _cascade(type_name: str, op: sb.CascadeOp, description: str) -> CascadePayload:
+def _cascade(type_name: str, op: CascadeOp, description: str) -> CascadePayload:
     async def resolve(info: Info, id: TargetId) -> CascadePayload:
-        return await sb.cascade_mutation(info.context, id, type_name, op)
+        return await cascade_mutation(info.context, id, type_name, op)
 
     return strawberry.mutation(resolver=resolve, description=description)
 
@@ -199,3 +210,43 @@ class Mutation:
     restore_character: CascadePayload = _cascade(
         "Character", "restore", "Restores a deleted character."
     )
+
+    @strawberry.mutation(description="Creates a conversation owned by the viewer.")
+    async def create_conversation(
+        self, info: Info, input: Annotated[CreateConversationInput, _INPUT]
+    ) -> ConversationPayload:
+        return await chat_resolvers.create_conversation(info.context, input)
+
+    @strawberry.mutation(description="Changes a conversation's title, status or folder (owner).")
+    async def update_conversation(
+        self, info: Info, input: Annotated[UpdateConversationInput, _INPUT]
+    ) -> ConversationPayload:
+        return await chat_resolvers.update_conversation(info.context, input)
+
+    @strawberry.mutation(description="Sets who may read a conversation (owner only).")
+    async def share_conversation(
+        self, info: Info, input: Annotated[ShareConversationInput, _INPUT]
+    ) -> ConversationPayload:
+        return await chat_resolvers.share_conversation(info.context, input)
+
+    delete_conversation: CascadePayload = _cascade(
+        "Conversation", "delete", "Soft-deletes a conversation with its messages."
+    )
+    restore_conversation: CascadePayload = _cascade(
+        "Conversation", "restore", "Restores a conversation and the messages deleted with it."
+    )
+
+    @strawberry.mutation(description="Posts a message (the conversation's owner posts).")
+    async def post_message(
+        self, info: Info, input: Annotated[PostMessageInput, _INPUT]
+    ) -> MessagePayload:
+        return await chat_resolvers.post_message(info.context, input)
+
+    @strawberry.mutation(description="Replaces a message's content (its author only).")
+    async def edit_message(
+        self, info: Info, input: Annotated[EditMessageInput, _INPUT]
+    ) -> MessagePayload:
+        return await chat_resolvers.edit_message(info.context, input)
+
+    delete_message: CascadePayload = _cascade("Message", "delete", "Soft-deletes a message.")
+    restore_message: CascadePayload = _cascade("Message", "restore", "Restores a deleted message.")

@@ -8,9 +8,12 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
+from ..resolvers import chat as chat_resolvers
 from ..resolvers import identity as ident
 from ..resolvers import nodes as node_resolvers
 from ..resolvers import storyboard as sb
+from .chat import Conversation
+from .chat_inputs import ConversationFilterArg, ConversationOrderArg
 from .common import Connection, Node
 from .identity import Platform, User
 from .identity_inputs import UserFilter
@@ -100,6 +103,35 @@ class Query:
         return await sb.list_projects(
             ctx,
             owner_id=ctx.viewer.user.id,
+            first=first,
+            after=after,
+            where=where,
+            order_by=order_by,
+            include_deleted=bool(include_deleted),
+        )
+
+    @strawberry.field(description="A conversation you own or that is shared with you; else null.")
+    async def conversation(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+    ) -> Conversation | None:
+        return await chat_resolvers.get_conversation(info.context, id)
+
+    @strawberry.field(description="The viewer's own conversations and those shared with them.")
+    async def conversations(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        where: ConversationFilterArg = None,
+        order_by: ConversationOrderArg = None,
+        include_deleted: IncludeDeletedArg = False,
+    ) -> Connection[Conversation]:
+        ctx = info.context
+        return await chat_resolvers.list_conversations(
+            ctx,
+            reader_id=ctx.viewer.user.id,
             first=first,
             after=after,
             where=where,

@@ -9,6 +9,7 @@ from strawberry.types import ExecutionContext
 
 from ..resolvers.nodes import register_node_type
 from .auth import RejectBadCredentials
+from .chat import Conversation, Message
 from .errors import ErrorCodes, log_unexpected
 from .identity import CreditTransaction, User
 from .mutation import Mutation
@@ -18,7 +19,8 @@ from .storyboard import Character, Clip, Project, Scene
 
 __all__ = ["build_schema", "export_sdl"]
 
-for _type in (Project, Scene, Clip, Character, User, CreditTransaction):
+_NODE_TYPES = (Project, Scene, Clip, Character, User, CreditTransaction, Conversation, Message)
+for _type in _NODE_TYPES:
     register_node_type(_type.__name__, _type.from_doc)
 
 
@@ -35,7 +37,7 @@ def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        types=[Project, Scene, Clip, Character, User, CreditTransaction],
+        types=list(_NODE_TYPES),
         extensions=[RejectBadCredentials, ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

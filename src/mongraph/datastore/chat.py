@@ -1,0 +1,116 @@
+"""Chat operations that are more than CRUD: sharing, posting in order, editing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from ..errors import BadInput, NotFound
+from .client import Datastore, Session
+from .documents import ConversationDoc, MessageDoc, utcnow
+from .relations import COLLECTIONS
+from .repository import Scope
+from .rollups import refresh_rollups
+from .writes import claim_live, insert
+
+__all__ = ["create_conversation", "edit_message", "post_message", "share_conversation"]
+
+Raw = dict[str, Any]
+_TICK = timedelta(milliseconds=1)
+
+
+async def create_conversation(
+    store: Datastore, *, owner_id: ObjectId, fields: Raw
+) -> ConversationDoc:
+    return await insert(store, ConversationDoc.model_validate({**fields, "ownerId": owner_id}))
+
+
+async def share_conversation(
+    store: Datastore, *, scope: Scope, conversation_id: ObjectId, user_ids: list[ObjectId]
+) -> ConversationDoc:
+    """Sets the whole list of readers (an empty list unshares); every user must exist."""
+    readers = list(dict.fromkeys(user_ids))
+    found = await store.db["users"].count_documents({"_id": {"$in": readers}})
+    if found != len(readers):
+        raise NotFound("some of these users do not exist", field=("input", "userIds"))
+    query = scope.apply_write(
+        COLLECTIONS["conversations"], {"_id": conversation_id, "deletedAt": None}
+    )
+    current = await store.db["conversations"].find_one(query, {"ownerId": 1})
+    if current is None:
+        raise NotFound("Conversation not found", field=("input", "id"))
+    if current["ownerId"] in readers:
+        raise BadInput("the owner cannot be in sharedWith", field=("input", "userIds"))
+    raw = await store.db["conversations"].find_one_and_update(
+        query,
+        {"$set": {"sharedWith": readers, "updatedAt": utcnow()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        raise NotFound("Conversation not found", field=("input", "id"))
+    return ConversationDoc.model_validate(raw)
+
+
+async def post_message(
+    store: Datastore,
+    *,
+    scope: Scope,
+    conversation_id: ObjectId,
+    author_id: ObjectId,
+    role: str,
+    content: list[Raw],
+) -> MessageDoc:
+    """Appends a message and moves the conversation's `lastMessageAt`, in one transaction.
+
+    Posts to one conversation are serialised (each claims the conversation), and
+    each gets a `createdAt` later than the last one's, so paging by `(createdAt, _id)`
+    while messages arrive never skips one that commits late.
+    """
+
+    async def run(session: Session) -> MessageDoc:
+        conversation = await claim_live(
+            store, "conversations", conversation_id, scope=scope, session=session,
+            field=("input", "conversationId"),
+        )  # fmt: skip
+        now = utcnow()
+        last = conversation.get("lastMessageAt")
+        message = MessageDoc(
+            owner_id=conversation["ownerId"],
+            conversation_id=conversation_id,
+            author_id=author_id,
+            role=role,
+            content=content,
+            created_at=max(now, last + _TICK) if last else now,
+        )
+        message.updated_at = message.created_at
+        await insert(store, message, session)
+        await refresh_rollups(store, "messages", message.to_mongo(), session)
+        return message
+
+    return await store.transaction(run)
+
+
+async def edit_message(
+    store: Datastore,
+    *,
+    scope: Scope,
+    message_id: ObjectId,
+    author_id: ObjectId | None,
+    content: list[Raw],
+) -> MessageDoc:
+    """Replaces a live message's content; only its author (or an admin: `author_id=None`)."""
+    query = scope.apply_write(COLLECTIONS["messages"], {"_id": message_id, "deletedAt": None})
+    if author_id is not None:
+        query = {"_id": message_id, "deletedAt": None, "authorId": author_id}
+    now = utcnow()
+    raw = await store.db["messages"].find_one_and_update(
+        query,
+        {"$set": {"content": content, "editedAt": now, "updatedAt": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        raise NotFound("Message not found", field=("input", "id"))
+    return MessageDoc.model_validate(raw)

@@ -1,0 +1,170 @@
+"""Chat types: conversations (owned, shareable) and their messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from ..context import RequestContext
+from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc, UserDoc
+from ..datastore.repository import ChildCountQuery
+from ..resolvers.relations import child_connection, load_one, load_parent
+from .common import Connection, Node, SoftDeletable
+from .ids import encode_global_id
+from .profile import UserProfile
+
+__all__ = [
+    "ContentType",
+    "Conversation",
+    "ConversationStatus",
+    "Message",
+    "MessageContent",
+    "MessageMetadata",
+    "MessageRole",
+]
+
+Info = strawberry.Info[RequestContext, None]
+PageSize = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")]
+Cursor = Annotated[str | None, strawberry.argument(description="An edge's cursor.")]
+
+
+@strawberry.enum(description="Whether a conversation is in the inbox or archived.")
+class ConversationStatus(Enum):
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+@strawberry.enum(description="Who a message speaks for.")
+class MessageRole(Enum):
+    USER = "USER"
+    ASSISTANT = "ASSISTANT"
+    SYSTEM = "SYSTEM"
+
+
+@strawberry.enum(description="Kind of a message part.")
+class ContentType(Enum):
+    TEXT = "TEXT"
+    IMAGE = "IMAGE"
+
+
+@strawberry.type(description="A part of a message: text, or an image by URL.")
+class MessageContent:
+    type: ContentType = strawberry.field(description="Kind of part.")
+    text: str | None = strawberry.field(description="The text of a TEXT part.")
+    url: str | None = strawberry.field(description="The URL of an IMAGE part.")
+
+    @classmethod
+    def from_doc(cls, doc: ContentDoc) -> MessageContent:
+        return cls(type=ContentType(doc.type), text=doc.text, url=doc.url)
+
+
+@strawberry.type(description="How an assistant message was produced.")
+class MessageMetadata:
+    source_modules: list[str] = strawberry.field(description="Modules that contributed.")
+    processing_time_ms: int | None = strawberry.field(description="Time it took.")
+
+
+@strawberry.type(description="A conversation: its owner posts, the users it is shared with read.")
+class Conversation(Node, SoftDeletable):
+    doc: strawberry.Private[ConversationDoc]
+    title: str = strawberry.field(description="Title, 1 to 200 characters.")
+    status: ConversationStatus = strawberry.field(description="Inbox or archive.")
+    folder_path: str | None = strawberry.field(description="Folder, e.g. /work/ideas.")
+    last_message_at: datetime | None = strawberry.field(
+        description="When the newest live message was posted; null without messages."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_doc(cls, doc: ConversationDoc) -> Conversation:
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("Conversation", doc.id)),
+            title=doc.title,
+            status=ConversationStatus(doc.status),
+            folder_path=doc.folder_path,
+            last_message_at=doc.last_message_at,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+            deleted_at=doc.deleted_at,
+        )
+
+    @strawberry.field(description="Who owns it.")
+    async def owner(self, info: Info) -> UserProfile:
+        return UserProfile.from_doc(await load_parent(info.context, UserDoc, self.doc.owner_id))
+
+    @strawberry.field(description="The users who may read it.")
+    async def shared_with(self, info: Info) -> list[UserProfile]:
+        users = await info.context.loaders.by_id("users").load_many(self.doc.shared_with)
+        return [UserProfile.from_doc(u) for u in users if u is not None]
+
+    @strawberry.field(description="Live messages.")
+    async def message_count(self, info: Info) -> int:
+        query = ChildCountQuery("conversation.messages", False, ())
+        return await info.context.loaders.child_count(self.doc.id, query)
+
+    @strawberry.field(
+        description="Oldest first. `last`/`before` page backwards from the newest. "
+        "Neither first nor last: the first 50."
+    )
+    async def messages(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: Cursor = None,
+        last: PageSize = None,
+        before: Cursor = None,
+        include_deleted: Annotated[
+            bool | None,
+            strawberry.argument(description="Deleted ones too (the owner's trash only)."),
+        ] = False,
+    ) -> Connection[Message]:
+        ctx = info.context
+        viewer = ctx.viewer
+        trash = bool(include_deleted) and (viewer.is_admin or viewer.user.id == self.doc.owner_id)
+        return await child_connection(
+            ctx, self.doc.id, "conversation.messages", Message.from_doc,
+            first=first, after=after, last=last, before=before, include_deleted=trash,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A message of a conversation.")
+class Message(Node, SoftDeletable):
+    doc: strawberry.Private[MessageDoc]
+    role: MessageRole = strawberry.field(description="Who it speaks for.")
+    content: list[MessageContent] = strawberry.field(description="Its parts, in order.")
+    metadata: MessageMetadata | None = strawberry.field(description="How it was produced.")
+    created_at: datetime = strawberry.field(description="When it was posted.")
+    edited_at: datetime | None = strawberry.field(description="When it was last edited.")
+
+    @classmethod
+    def from_doc(cls, doc: MessageDoc) -> Message:
+        meta = doc.metadata
+        return cls(
+            doc=doc,
+            id=strawberry.ID(encode_global_id("Message", doc.id)),
+            role=MessageRole(doc.role),
+            content=[MessageContent.from_doc(c) for c in doc.content],
+            metadata=MessageMetadata(
+                source_modules=meta.source_modules, processing_time_ms=meta.processing_time_ms
+            )
+            if meta
+            else None,
+            created_at=doc.created_at,
+            edited_at=doc.edited_at,
+            deleted_at=doc.deleted_at,
+        )
+
+    @strawberry.field(description="The conversation it belongs to (even when that is deleted).")
+    async def conversation(self, info: Info) -> Conversation:
+        doc = await load_parent(info.context, ConversationDoc, self.doc.conversation_id)
+        return Conversation.from_doc(doc)
+
+    @strawberry.field(description="Who posted it; null when that account is gone.")
+    async def author(self, info: Info) -> UserProfile | None:
+        user = await load_one(info.context, UserDoc, self.doc.author_id)
+        return None if user is None else UserProfile.from_doc(user)
