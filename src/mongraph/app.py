@@ -12,13 +12,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
-from .auth import Viewer, authenticate
+from .auth import authenticate
 from .config import Settings, get_settings
 from .context import RequestContext
+from .datastore.changes import watch_chat
 from .datastore.client import Datastore
 from .datastore.repository import Scope
 from .errors import DomainError, ErrorCode
+from .live import Hub
 from .loaders import Loaders
 from .schema.schema import build_schema
 
@@ -37,9 +42,17 @@ async def _malformed(_: Request, exc: Exception) -> Response:
 class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI app with the request context mongraph resolvers expect."""
 
-    def __init__(self, store_of: Callable[[], Datastore], settings: Settings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
+    def __init__(
+        self, store_of: Callable[[], Datastore], hub_of: Callable[[], Hub], settings: Settings
+    ) -> None:
+        super().__init__(
+            build_schema(),
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        )
         self._store_of = store_of
+        self._hub_of = hub_of
         self._settings = settings
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -58,22 +71,42 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
-        viewer: Viewer | None = None
-        auth_error: DomainError | None = None
-        try:
-            viewer = await authenticate(store, request.headers.get("authorization"))
-        except DomainError as error:
-            auth_error = error
-        scope = viewer.scope if viewer is not None else Scope.nobody()
-        return RequestContext(
+        context = RequestContext(
             store=store,
             settings=self._settings,
-            loaders=Loaders(store, scope),
-            viewer_or_none=viewer,
-            auth_error=auth_error,
+            loaders=Loaders(store, Scope.nobody()),
+            viewer_or_none=None,
             request=request,
             response=response,
+            hub=self._hub_of,
         )
+        await self._authenticate(context, request.headers.get("authorization"))
+        return context
+
+    async def _authenticate(self, context: RequestContext, authorization: str | None) -> None:
+        try:
+            viewer = await authenticate(context.store, authorization)
+        except DomainError as error:
+            context.auth_error = error
+            return
+        context.viewer_or_none = viewer
+        if viewer is not None:
+            context.loaders = Loaders(context.store, viewer.scope)
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        if authorization is not None:
+            if not isinstance(authorization, str):
+                raise ConnectionRejectionError({"message": "Authorization must be a string"})
+            await self._authenticate(context, authorization)
+        if context.auth_error is not None:
+            raise ConnectionRejectionError(
+                {"message": context.auth_error.message, "code": context.auth_error.code.value}
+            )
+        unset: UnsetType = UNSET
+        return unset
 
 
 def create_app(
@@ -82,23 +115,39 @@ def create_app(
     *,
     on_startup: Callable[[Datastore], Awaitable[None]] | None = None,
     close_store: bool = True,
+    live_updates: bool = False,
 ) -> Starlette:
-    """The gateway; `store_factory` connects at startup and the store is closed at shutdown."""
+    """The gateway; `store_factory` connects at startup and the store is closed at shutdown.
+
+    `live_updates` opens the change stream at startup (`serve` does); otherwise it
+    opens with the first subscription.
+    """
     settings = settings or get_settings()
-    holder: dict[str, Datastore] = {}
+    state: dict[str, Any] = {}
 
     def store_of() -> Datastore:
-        return holder["store"]
+        store: Datastore = state["store"]
+        return store
+
+    def hub_of() -> Hub:
+        hub: Hub = state["hub"]
+        return hub
 
     @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        holder["store"] = await store_factory()
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = state["store"] = await store_factory()
+        hub = state["hub"] = app.state.hub = Hub(
+            lambda token: watch_chat(store, resume_after=token)
+        )
         if on_startup is not None:
-            await on_startup(holder["store"])
+            await on_startup(store)
+        if live_updates:
+            await hub.start()
         try:
             yield
         finally:
-            store = holder.pop("store")
+            await state.pop("hub").close()
+            state.pop("store")
             if close_store:
                 await store.close()
 
@@ -106,12 +155,13 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        store = holder.get("store")
+        store = state.get("store")
         if store is not None and await store.ping():
-            return JSONResponse({"status": "ready"})
+            hub: Hub = state["hub"]
+            return JSONResponse({"status": "ready", "subscriptions": hub.subscription_count})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    graphql = GraphQLApp(store_of, settings)
+    graphql = GraphQLApp(store_of, hub_of, settings)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),

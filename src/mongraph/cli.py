@@ -160,7 +160,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                     flush=True,
                 )
 
-        app = create_app(connect, settings, on_startup=startup)
+        app = create_app(connect, settings, on_startup=startup, live_updates=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,9 +10,14 @@ from .auth import Viewer
 from .config import Settings
 from .datastore.client import Datastore
 from .errors import DomainError, Unauthenticated
+from .live import Hub
 from .loaders import Loaders
 
 __all__ = ["RequestContext"]
+
+
+def _no_hub() -> Hub:
+    raise RuntimeError("live updates are not available here")
 
 
 @dataclass
@@ -24,7 +30,9 @@ class RequestContext:
     """Set when credentials were sent but rejected: every operation fails with it."""
     request: Any = None
     response: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    connection_params: dict[str, Any] | None = None
+    """The payload of a WebSocket's `connection_init` (set by Strawberry)."""
+    hub: Callable[[], Hub] = field(default=_no_hub)
 
     @property
     def viewer(self) -> Viewer:

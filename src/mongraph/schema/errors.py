@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -31,8 +32,13 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
             log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
+_CODES = {code.value for code in ErrorCode}
+
+
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if original is None and (error.extensions or {}).get("code") in _CODES:
+        return error  # already coded (a streamed result seen twice)
     if isinstance(original, DomainError):
         code, message = original.code, original.message
     elif is_client_error(error):
@@ -56,6 +62,14 @@ class ErrorCodes(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [_coded(e) for e in result.errors]
+        _code_errors(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Subscription results: each event is coded and masked the same way."""
+        _code_errors(result)
+        yield
+
+
+def _code_errors(result: Any) -> None:
+    if result is not None and getattr(result, "errors", None):
+        result.errors = [_coded(e) for e in result.errors]

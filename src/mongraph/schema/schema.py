@@ -16,6 +16,7 @@ from .mutation import Mutation
 from .query import Query
 from .scalars import SCALAR_MAP
 from .storyboard import Character, Clip, Project, Scene
+from .subscription import Subscription
 
 __all__ = ["build_schema", "export_sdl"]
 
@@ -37,6 +38,7 @@ def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(_NODE_TYPES),
         extensions=[RejectBadCredentials, ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),

@@ -1,0 +1,208 @@
+"""Live messages over WebSocket, fed by MongoDB change streams."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from websockets.exceptions import ConnectionClosed
+
+from mongraph.app import create_app
+from mongraph.config import Settings
+from mongraph.datastore.client import Datastore
+from mongraph.live import Hub
+from tests.utils.chat import create_conversation, post, share
+from tests.utils.commands import CommandCounter
+from tests.utils.factories import MadeUser
+from tests.utils.faults import FailPoint
+from tests.utils.graphql import GraphQLClient
+from tests.utils.ws import LEGACY_WS, TRANSPORT_WS, GraphQLWebSocket
+
+MESSAGE_ADDED = """subscription($id: ID!) { messageAdded(conversationId: $id) {
+  id content { text } author { displayName } conversation { id } } }"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    address: str
+    hub: Hub
+    http: httpx.AsyncClient
+
+    def client(self, api_key: str) -> GraphQLClient:
+        return GraphQLClient(self.http, api_key)
+
+    async def until_subscribed(self, count: int = 1) -> None:
+        for _ in range(200):
+            if self.hub.subscription_count >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{self.hub.subscription_count} subscriptions, wanted {count}")
+
+
+@pytest.fixture
+async def live(store: Datastore, settings: Settings) -> AsyncIterator[LiveServer]:
+    """A real uvicorn server on loopback, in this event loop, over the test database."""
+
+    async def same_store() -> Datastore:
+        return store
+
+    app = create_app(same_store, settings, close_store=False, live_updates=True)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
+        await asyncio.sleep(0.01)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        yield LiveServer(f"127.0.0.1:{port}", app.state.hub, http)
+    server.should_exit = True
+    await task
+
+
+def text_of(payload: dict[str, object]) -> str:
+    message = payload["data"]["messageAdded"]  # type: ignore[index]
+    return str(message["content"][0]["text"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_subscriber_receives_messages_in_order(
+    live: LiveServer, alice: MadeUser, protocol: str
+) -> None:
+    gql = live.client(alice.secret)
+    conversation = await create_conversation(gql)
+    ws = await GraphQLWebSocket.open(live.address, alice.secret, protocol)
+    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+    await live.until_subscribed()
+    for i in range(3):
+        await post(gql, conversation, f"m{i}")
+    received = [await ws.next_payload() for _ in range(3)]
+    assert [text_of(p) for p in received] == ["m0", "m1", "m2"]
+    first = received[0]["data"]["messageAdded"]
+    assert first["author"] == {"displayName": "Alice"}
+    assert first["conversation"] == {"id": conversation}
+    await ws.close()
+
+
+async def test_bad_key_is_refused_at_connection(live: LiveServer) -> None:
+    with pytest.raises((ConnectionClosed, AssertionError)):
+        await GraphQLWebSocket.open(live.address, "mgr_" + "x" * 43)
+
+
+async def test_no_key_or_no_access_gets_an_error(
+    live: LiveServer, alice: MadeUser, bob: MadeUser
+) -> None:
+    conversation = await create_conversation(live.client(alice.secret))
+    anonymous = await GraphQLWebSocket.open(live.address, None)
+    await anonymous.subscribe(MESSAGE_ADDED, {"id": conversation})
+    errors = (await anonymous.next_payload())["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+    outsider = await GraphQLWebSocket.open(live.address, bob.secret)
+    await outsider.subscribe(MESSAGE_ADDED, {"id": conversation})
+    errors = (await outsider.next_payload())["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["NOT_FOUND"]
+    await outsider.subscribe(MESSAGE_ADDED, {"id": "garbage"})
+    errors = (await outsider.next_payload())["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"]
+    await anonymous.close()
+    await outsider.close()
+
+
+async def test_only_this_conversations_live_messages_to_current_readers(
+    live: LiveServer, alice: MadeUser, bob: MadeUser
+) -> None:
+    gql = live.client(alice.secret)
+    conversation, other = await create_conversation(gql, "A"), await create_conversation(gql, "B")
+    await share(gql, conversation, [bob.global_id])
+    reader = await GraphQLWebSocket.open(live.address, bob.secret)
+    await reader.subscribe(MESSAGE_ADDED, {"id": conversation})
+    await live.until_subscribed()
+    await post(gql, other, "elsewhere")
+    first = await post(gql, conversation, "hello bob")
+    assert text_of(await reader.next_payload()) == "hello bob"
+    await gql.ok("mutation($id: ID!) { deleteMessage(id: $id) { affectedCount } }", {"id": first})
+    await gql.ok("mutation($id: ID!) { restoreMessage(id: $id) { affectedCount } }", {"id": first})
+    await share(gql, conversation, [])
+    await post(gql, conversation, "not for bob")
+    await share(gql, conversation, [bob.global_id])
+    await post(gql, conversation, "bob again")
+    assert text_of(await reader.next_payload()) == "bob again"
+    await reader.close()
+
+
+async def test_closing_releases_everything_the_subscriber_held(
+    live: LiveServer, alice: MadeUser
+) -> None:
+    conversation = await create_conversation(live.client(alice.secret))
+    ws = await GraphQLWebSocket.open(live.address, alice.secret)  # warm-up: the stream is open
+    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+    await live.until_subscribed()
+    await ws.close()
+    await asyncio.sleep(0.2)
+    baseline = len(asyncio.all_tasks())
+    for _ in range(100):
+        ws = await GraphQLWebSocket.open(live.address, alice.secret)
+        await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+        await live.until_subscribed()
+        await ws.close()
+    for _ in range(200):
+        if live.hub.subscription_count == 0 and len(asyncio.all_tasks()) <= baseline:
+            break
+        await asyncio.sleep(0.02)
+    assert live.hub.subscription_count == 0
+    assert live.hub.tracked_conversations == 0
+    assert len(asyncio.all_tasks()) <= baseline
+
+
+async def test_one_change_stream_serves_every_subscriber(
+    live: LiveServer, alice: MadeUser, commands: CommandCounter
+) -> None:
+    gql = live.client(alice.secret)
+    conversations = [await create_conversation(gql, f"c{i}") for i in range(3)]
+    sockets = []
+    for conversation in conversations:
+        for _ in range(2):
+            ws = await GraphQLWebSocket.open(live.address, alice.secret)
+            await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+            sockets.append(ws)
+    await live.until_subscribed(6)
+    await post(gql, conversations[1], "fan-out")
+    received = await asyncio.gather(*(ws.next_payload() for ws in sockets[2:4]))
+    assert [text_of(p) for p in received] == ["fan-out", "fan-out"]
+    streams = [c for c in commands.commands if c == ("aggregate", "")]  # db-level $changeStream
+    assert len(streams) == 1
+    for ws in sockets:
+        await ws.close()
+
+
+async def test_stream_resumes_after_a_dropped_connection(
+    live: LiveServer, alice: MadeUser, mongodb_uri: str, commands: CommandCounter
+) -> None:
+    gql = live.client(alice.secret)
+    conversation = await create_conversation(gql)
+    ws = await GraphQLWebSocket.open(live.address, alice.secret)
+    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+    await live.until_subscribed()
+    failpoint = FailPoint(mongodb_uri, commands)
+    try:
+        failpoint.arm(["getMore"], skip=0, close_connection=True)
+        for _ in range(100):  # wait until the stream's next getMore hits the fault
+            if "getMore" in commands.failures:
+                break
+            await asyncio.sleep(0.05)
+        assert "getMore" in commands.failures
+    finally:
+        failpoint.close()
+    await post(gql, conversation, "after the fault")
+    assert text_of(await ws.next_payload()) == "after the fault"
+    await ws.close()

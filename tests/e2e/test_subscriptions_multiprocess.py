@@ -1,0 +1,76 @@
+"""Two gateway processes on one database: a message posted through B reaches a subscriber on A."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mongraph.datastore.client import Datastore
+from tests.e2e.test_serve import free_port
+from tests.utils.chat import create_conversation, post
+from tests.utils.factories import MadeUser
+from tests.utils.graphql import GraphQLClient
+from tests.utils.ws import GraphQLWebSocket
+
+MESSAGE_ADDED = "subscription($id: ID!) { messageAdded(conversationId: $id) { content { text } } }"
+
+
+def start_gateway(uri: str, db: str, port: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "MONGODB_URI": uri, "MONGRAPH_DB": db}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if "Application startup complete" in line or process.poll() is not None:
+            break
+    assert process.poll() is None, "the gateway did not start"
+    return process
+
+
+@pytest.fixture
+def gateways(store: Datastore, mongodb_uri: str) -> Iterator[tuple[int, int]]:
+    ports = (free_port(), free_port())
+    processes = [start_gateway(mongodb_uri, store.db.name, port) for port in ports]
+    yield ports
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def test_message_posted_on_b_reaches_subscriber_on_a(
+    gateways: tuple[int, int], alice: MadeUser
+) -> None:
+    port_a, port_b = gateways
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_b}") as http_b:
+        gql_b = GraphQLClient(http_b, alice.secret)
+        conversation = await create_conversation(gql_b)
+        ws = await GraphQLWebSocket.open(f"127.0.0.1:{port_a}", alice.secret)
+        await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as http_a:
+            for _ in range(200):
+                if (await http_a.get("/readyz")).json().get("subscriptions") == 1:
+                    break
+                await asyncio.sleep(0.02)
+        latencies = []
+        for i in range(5):
+            sent = time.monotonic()
+            await post(gql_b, conversation, f"from B {i}")
+            payload = await ws.next_payload(within=2.0)  # delivered within 2 s, or it fails
+            latencies.append(time.monotonic() - sent)
+            assert payload["data"]["messageAdded"]["content"][0]["text"] == f"from B {i}"
+        await ws.close()
+    print(f"cross-instance delivery: max {max(latencies) * 1000:.0f} ms")
