@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..context import RequestContext
 from ..datastore import chat
 from ..datastore.documents import ConversationDoc
-from ..datastore.pagination import PageRequest
-from ..datastore.repository import Repository, Scope
+from ..datastore.repository import Scope
 from ..datastore.writes import update_live
 from ..errors import BadInput
 from ..schema.chat import Conversation, Message
@@ -26,11 +24,11 @@ from ..schema.chat_inputs import (
     ShareConversationInput,
     UpdateConversationInput,
 )
-from ..schema.common import Connection, SortDirection
+from ..schema.common import Connection
 from .common import attempt, object_id_of, provided
-from .paging import check_page_size, to_connection
+from .listing import contains, list_connection
 from .relations import load_one
-from .validation import NAME_MAX, ConversationFields, validated, validated_content
+from .validation import ConversationFields, validated, validated_content
 
 __all__ = [
     "create_conversation",
@@ -61,29 +59,23 @@ async def list_conversations(
 ) -> Connection[Conversation]:
     """Conversations `reader_id` owns or that are shared with them; trash: their own only."""
     ctx.viewer  # noqa: B018 - authentication check
-    limit = check_page_size(first, "first", 20)
     order = order_by or ConversationOrder(field=ConversationOrderField.LAST_MESSAGE_AT)
-    direction = 1 if order.direction is SortDirection.ASC else -1
-    sort = ((_ORDER_FIELDS[order.field], direction),)
-    ordering = f"conversations:{sort[0][0]}:{direction}"
-    cursor = ctx.store.cursors.decode(ordering, after) if after else None
     shared: dict[str, Any] = {"sharedWith": reader_id, "deletedAt": None}
     query: dict[str, Any] = {"$or": [{"ownerId": reader_id}, shared]}
     if where is not None:
         query = {"$and": [query, _filter(where)]}
-    repo = Repository(ctx.store, "conversations", Scope(owner_id=reader_id))
-    page = await repo.find_page(
-        query,
-        sort=sort,
-        ordering=ordering,
-        page=PageRequest(limit=limit, cursor=cursor),
+    return await list_connection(
+        ctx,
+        collection="conversations",
+        scope=Scope(owner_id=reader_id),
+        query=query,
+        sort_field=_ORDER_FIELDS[order.field],
+        direction=order.direction,
+        first=first,
+        after=after,
+        convert=Conversation.from_doc,
         include_deleted=include_deleted,
     )
-
-    async def count() -> int:
-        return await repo.count(query, include_deleted=include_deleted)
-
-    return to_connection(page, Conversation.from_doc, count)  # type: ignore[arg-type]
 
 
 def _filter(where: ConversationFilter) -> dict[str, Any]:
@@ -93,12 +85,7 @@ def _filter(where: ConversationFilter) -> dict[str, Any]:
     if where.folder_path is not None:
         query["folderPath"] = where.folder_path
     if where.title_contains:
-        if len(where.title_contains) > NAME_MAX:
-            raise BadInput(
-                f"`titleContains` is at most {NAME_MAX} characters",
-                field=("where", "titleContains"),
-            )
-        query["title"] = {"$regex": re.escape(where.title_contains), "$options": "i"}
+        query["title"] = contains(where.title_contains, "titleContains")
     return query
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import strawberry
@@ -11,10 +10,9 @@ from ..auth import make_api_key
 from ..context import RequestContext
 from ..datastore import identity, users
 from ..datastore.documents import IdentityDoc, UserDoc, WalletDoc
-from ..datastore.pagination import PageRequest
-from ..datastore.repository import Repository, Scope
+from ..datastore.repository import Scope
 from ..errors import ApiError, BadInput, ErrorCode, Forbidden
-from ..schema.common import Connection
+from ..schema.common import Connection, SortDirection
 from ..schema.identity import ApiKey, User
 from ..schema.identity_inputs import (
     AddWalletInput,
@@ -31,9 +29,9 @@ from ..schema.identity_inputs import (
     WalletInput,
 )
 from .common import attempt, object_id_of, provided
-from .paging import check_page_size, to_connection
+from .listing import contains, list_connection
 from .relations import load_one
-from .validation import NAME_MAX, ApiKeyFields, IdentityFields, UserFields, validated
+from .validation import ApiKeyFields, IdentityFields, UserFields, validated
 from .wallets import normalize_wallet_address
 
 __all__ = [
@@ -51,8 +49,6 @@ __all__ = [
     "unlink_identity",
     "user_by_identity",
 ]
-
-_USERS_ORDER = (("createdAt", -1),)
 
 
 def require_admin(ctx: RequestContext) -> None:
@@ -90,30 +86,23 @@ async def list_users(
     ctx: RequestContext, *, first: int | None, after: str | None, where: UserFilter | None
 ) -> Connection[User]:
     require_admin(ctx)
-    limit = check_page_size(first, "first", 20)
-    ordering = "users:createdAt:-1"
-    cursor = ctx.store.cursors.decode(ordering, after) if after else None
     query: dict[str, Any] = {}
     if where is not None:
         if where.status is not None:
             query["status"] = where.status.value
         if where.display_name_contains:
-            if len(where.display_name_contains) > NAME_MAX:
-                raise BadInput(
-                    f"`displayNameContains` is at most {NAME_MAX} characters",
-                    field=("where", "displayNameContains"),
-                )
-            pattern = re.escape(where.display_name_contains)
-            query["displayName"] = {"$regex": pattern, "$options": "i"}
-    repo = Repository(ctx.store, "users", Scope.unrestricted())
-    page = await repo.find_page(
-        query, sort=_USERS_ORDER, ordering=ordering, page=PageRequest(limit=limit, cursor=cursor)
+            query["displayName"] = contains(where.display_name_contains, "displayNameContains")
+    return await list_connection(
+        ctx,
+        collection="users",
+        scope=Scope.unrestricted(),
+        query=query,
+        sort_field="createdAt",
+        direction=SortDirection.DESC,
+        first=first,
+        after=after,
+        convert=User.from_doc,
     )
-
-    async def count() -> int:
-        return await repo.count(query)
-
-    return to_connection(page, User.from_doc, count)  # type: ignore[arg-type]
 
 
 async def user_by_identity(ctx: RequestContext, platform: str, external_id: str) -> User | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import strawberry
@@ -10,11 +9,8 @@ import strawberry
 from ..context import RequestContext
 from ..datastore import storyboard
 from ..datastore.documents import ProjectDoc
-from ..datastore.pagination import PageRequest
-from ..datastore.repository import Repository
 from ..datastore.writes import update_live
-from ..errors import BadInput
-from ..schema.common import Connection, SortDirection
+from ..schema.common import Connection
 from ..schema.storyboard import Character, Clip, Project, Scene
 from ..schema.storyboard_inputs import (
     AddGeneratedMediaInput,
@@ -34,10 +30,9 @@ from ..schema.storyboard_inputs import (
 )
 from ..schema.storyboard_queries import ProjectFilter, ProjectOrder, ProjectOrderField
 from .common import attempt, object_id_of, optional_object_id, provided
-from .paging import check_page_size, to_connection
+from .listing import contains, list_connection
 from .relations import load_one
 from .validation import (
-    NAME_MAX,
     CharacterFields,
     ClipFields,
     MediaFields,
@@ -76,38 +71,27 @@ async def list_projects(
     include_deleted: bool,
 ) -> Connection[Project]:
     viewer = ctx.viewer
-    limit = check_page_size(first, "first", 20)
     order = order_by or ProjectOrder(field=ProjectOrderField.CREATED_AT)
-    direction = 1 if order.direction is SortDirection.ASC else -1
-    sort = ((_ORDER_FIELDS[order.field], direction),)
-    ordering = f"projects:{sort[0][0]}:{direction}"
-    cursor = ctx.store.cursors.decode(ordering, after) if after else None
     query: dict[str, Any] = {"ownerId": owner_id}
     if where is not None:
         if where.name_contains:
-            if len(where.name_contains) > NAME_MAX:
-                raise BadInput(
-                    f"`nameContains` is at most {NAME_MAX} characters",
-                    field=("where", "nameContains"),
-                )
-            query["name"] = {"$regex": re.escape(where.name_contains), "$options": "i"}
+            query["name"] = contains(where.name_contains, "nameContains")
         if where.created_at is not None:
             bounds = {"$gte": where.created_at.from_, "$lte": where.created_at.to}
             if any(v is not None for v in bounds.values()):
                 query["createdAt"] = {k: v for k, v in bounds.items() if v is not None}
-    repo = Repository(ctx.store, "projects", viewer.scope)
-    page = await repo.find_page(
-        query,
-        sort=sort,
-        ordering=ordering,
-        page=PageRequest(limit=limit, cursor=cursor),
+    return await list_connection(
+        ctx,
+        collection="projects",
+        scope=viewer.scope,
+        query=query,
+        sort_field=_ORDER_FIELDS[order.field],
+        direction=order.direction,
+        first=first,
+        after=after,
+        convert=Project.from_doc,
         include_deleted=include_deleted,
     )
-
-    async def count() -> int:
-        return await repo.count(query, include_deleted=include_deleted)
-
-    return to_connection(page, Project.from_doc, count)  # type: ignore[arg-type]
 
 
 async def get_project(ctx: RequestContext, global_id: str) -> Project | None:
