@@ -8,21 +8,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as Scope_
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from .auth import authenticate
 from .config import Settings, get_settings
 from .context import RequestContext
 from .datastore.changes import watch_chat
 from .datastore.client import Datastore
 from .datastore.repository import Scope
-from .errors import DomainError, ErrorCode
+from .errors import ErrorCode
 from .live import Hub
 from .loaders import Loaders
 from .schema.schema import build_schema
@@ -34,9 +36,33 @@ class MalformedRequest(Exception):
     """The HTTP body is not a GraphQL request (not JSON, not an object, not valid Unicode)."""
 
 
+class PayloadTooLarge(MalformedRequest):
+    """The body is over `MONGRAPH_MAX_BODY_BYTES` (HTTP 413)."""
+
+
 async def _malformed(_: Request, exc: Exception) -> Response:
     error = {"message": str(exc), "extensions": {"code": ErrorCode.BAD_USER_INPUT.value}}
-    return JSONResponse({"data": None, "errors": [error]}, status_code=400)
+    status = 413 if isinstance(exc, PayloadTooLarge) else 400
+    return JSONResponse({"data": None, "errors": [error]}, status_code=status)
+
+
+class BodySizeLimit:
+    """Refuses bodies over the limit from their Content-Length, before reading them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > self.max_bytes:
+                response = await _malformed(
+                    Request(scope), PayloadTooLarge(f"the body is over {self.max_bytes} bytes")
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class GraphQLApp(GraphQL[RequestContext, None]):
@@ -46,7 +72,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self, store_of: Callable[[], Datastore], hub_of: Callable[[], Hub], settings: Settings
     ) -> None:
         super().__init__(
-            build_schema(),
+            build_schema(settings),
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -56,6 +82,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._settings = settings
 
     def parse_json(self, data: str | bytes) -> Any:
+        if len(data) > self._settings.mongraph_max_body_bytes:  # chunked bodies have no length
+            raise PayloadTooLarge(
+                f"the body is over {self._settings.mongraph_max_body_bytes} bytes"
+            )
         try:
             parsed = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -71,27 +101,16 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
-        context = RequestContext(
+        return RequestContext(
             store=store,
             settings=self._settings,
             loaders=Loaders(store, Scope.nobody()),
             viewer_or_none=None,
+            authorization=request.headers.get("authorization"),
             request=request,
             response=response,
             hub=self._hub_of,
         )
-        await self._authenticate(context, request.headers.get("authorization"))
-        return context
-
-    async def _authenticate(self, context: RequestContext, authorization: str | None) -> None:
-        try:
-            viewer = await authenticate(context.store, authorization)
-        except DomainError as error:
-            context.auth_error = error
-            return
-        context.viewer_or_none = viewer
-        if viewer is not None:
-            context.loaders = Loaders(context.store, viewer.scope)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
@@ -100,7 +119,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         if authorization is not None:
             if not isinstance(authorization, str):
                 raise ConnectionRejectionError({"message": "Authorization must be a string"})
-            await self._authenticate(context, authorization)
+            context.authorization = authorization
+        await context.authenticate()
         if context.auth_error is not None:
             raise ConnectionRejectionError(
                 {"message": context.auth_error.message, "code": context.auth_error.code.value}
@@ -169,5 +189,8 @@ def create_app(
         Route("/readyz", readyz),
     ]
     return Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={MalformedRequest: _malformed}
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={MalformedRequest: _malformed},
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.mongraph_max_body_bytes)],
     )

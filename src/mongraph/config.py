@@ -32,8 +32,18 @@ class Settings(BaseSettings):
         default="mongraph-dev-cursor-secret",
         description="Key that signs pagination cursors; set it in production.",
     )
-    mongraph_dev: bool = Field(default=False, description="Developer mode.")
-    mongraph_max_page_size: int = Field(default=100, ge=1, le=1000)
+    mongraph_dev: bool = Field(
+        default=False, description="Developer mode: field suggestions in validation errors."
+    )
+    mongraph_introspection: bool = Field(default=True, description="Serve introspection.")
+    mongraph_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
+    mongraph_max_aliases: int = Field(default=15, ge=0, description="Aliases per document.")
+    mongraph_max_tokens: int = Field(default=2000, ge=10, description="Tokens per document.")
+    mongraph_max_directives: int = Field(default=50, ge=0, description="Directives per document.")
+    mongraph_max_cost: int = Field(default=200_000, ge=1, description="Cost budget per operation.")
+    mongraph_max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
+    )
 
     @field_validator("mongraph_db")
     @classmethod

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import auth
 from .auth import Viewer
 from .config import Settings
 from .datastore.client import Datastore
@@ -30,9 +31,26 @@ class RequestContext:
     """Set when credentials were sent but rejected: every operation fails with it."""
     request: Any = None
     response: Any = None
+    authorization: str | None = None
+    """The credentials sent (`Authorization` header, or a WebSocket's connection_init)."""
+    authenticated: bool = False
     connection_params: dict[str, Any] | None = None
     """The payload of a WebSocket's `connection_init` (set by Strawberry)."""
     hub: Callable[[], Hub] = field(default=_no_hub)
+
+    async def authenticate(self) -> None:
+        """Resolves `authorization` to the viewer once (a database lookup), before execution."""
+        if self.authenticated:
+            return
+        self.authenticated = True
+        try:
+            viewer = await auth.authenticate(self.store, self.authorization)
+        except DomainError as error:
+            self.auth_error = error
+            return
+        self.viewer_or_none = viewer
+        if viewer is not None:
+            self.loaders = Loaders(self.store, viewer.scope)
 
     @property
     def viewer(self) -> Viewer:

@@ -175,9 +175,9 @@ async def test_parent_links_resolve_when_parent_is_deleted(gql: GraphQLClient) -
     tree = await build_tree(gql, scenes=1, clips=1)
     await run(gql, "deleteProject", tree["project"])
     trash = await gql.ok(
-        """{ projects(includeDeleted: true) { edges { node {
-             scenes(includeDeleted: true) { edges { node { project { id deletedAt }
-               clips(includeDeleted: true) { edges { node { scene { deletedAt } deletedAt } } } } } } } } } }"""
+        """{ projects(first: 5, includeDeleted: true) { edges { node {
+             scenes(first: 5, includeDeleted: true) { edges { node { project { id deletedAt }
+               clips(first: 5, includeDeleted: true) { edges { node { scene { deletedAt } deletedAt } } } } } } } } } }"""
     )
     scene = trash["projects"]["edges"][0]["node"]["scenes"]["edges"][0]["node"]
     assert scene["project"]["id"] == tree["project"]

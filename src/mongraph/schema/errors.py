@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from ..errors import DomainError, ErrorCode
+from .limits import is_token_limit_error
 
 __all__ = ["ErrorCodes", "log_unexpected"]
 
@@ -41,6 +42,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
         return error  # already coded (a streamed result seen twice)
     if isinstance(original, DomainError):
         code, message = original.code, original.message
+    elif is_token_limit_error(error):
+        code, message = ErrorCode.QUERY_TOO_COMPLEX, error.message
     elif is_client_error(error):
         # Parse, validation and variable-coercion errors: the client's document is at fault.
         code, message = ErrorCode.BAD_USER_INPUT, error.message

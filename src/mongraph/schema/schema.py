@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from ..config import Settings
 from ..resolvers.nodes import register_node_type
-from .auth import RejectBadCredentials
+from .auth import Authenticate
 from .chat import Conversation, Message
 from .errors import ErrorCodes, log_unexpected
 from .identity import CreditTransaction, User
+from .limits import QueryLimits
 from .mutation import Mutation
 from .query import Query
 from .scalars import SCALAR_MAP
@@ -34,14 +39,23 @@ class GatewaySchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema; `settings` switch introspection and field suggestions (see docs/security.md)."""
+    settings = settings or Settings()
+    extensions: list[Any] = [QueryLimits, Authenticate, ErrorCodes]
+    if not settings.mongraph_introspection:
+        extensions.insert(0, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=list(_NODE_TYPES),
-        extensions=[RejectBadCredentials, ErrorCodes],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+        extensions=extensions,
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            scalar_map=SCALAR_MAP,
+            disable_field_suggestions=not settings.mongraph_dev,
+        ),
     )
 
 
