@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from ..errors import Conflict
 
-__all__ = ["identity_conflicts"]
+__all__ = ["identity_conflicts", "is_unavailable"]
 
 _MESSAGES = {
     "identities": "this identity is already linked to an account",
@@ -27,3 +27,8 @@ def identity_conflicts() -> Iterator[None]:
         pattern = str((error.details or {}).get("keyPattern") or error)
         message = next((m for key, m in _MESSAGES.items() if key in pattern), "already exists")
         raise Conflict(message) from error
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` means the database cannot be reached (not a bug of ours)."""
+    return isinstance(error, ConnectionFailure)

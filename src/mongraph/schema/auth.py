@@ -20,8 +20,13 @@ class Authenticate(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         if isinstance(context, RequestContext) and self.execution_context.result is None:
-            await context.authenticate()
-            if context.auth_error is not None:
-                error = GraphQLError(context.auth_error.message, original_error=context.auth_error)
+            failure: Exception | None = None
+            try:
+                await context.authenticate()
+            except Exception as exc:  # the key lookup failed: coded and masked like any error
+                failure = exc
+            failure = failure or context.auth_error
+            if failure is not None:
+                error = GraphQLError(str(failure), original_error=failure)
                 self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -9,6 +9,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from ..datastore.errors import is_unavailable
 from ..errors import DomainError, ErrorCode
 from .limits import is_token_limit_error
 
@@ -16,6 +17,7 @@ __all__ = ["ErrorCodes", "log_unexpected"]
 
 log = logging.getLogger("mongraph.errors")
 INTERNAL_MESSAGE = "Internal server error"
+UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly"
 
 
 def is_client_error(error: GraphQLError) -> bool:
@@ -47,6 +49,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
     elif is_client_error(error):
         # Parse, validation and variable-coercion errors: the client's document is at fault.
         code, message = ErrorCode.BAD_USER_INPUT, error.message
+    elif is_unavailable(original):
+        code, message = ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
     else:
         code, message = ErrorCode.INTERNAL, INTERNAL_MESSAGE
     return GraphQLError(
