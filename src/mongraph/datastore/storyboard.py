@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 
 from ..errors import BadInput, NotFound
 from .client import Datastore, Session
-from .documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc, utcnow
+from .documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
 from .ordering import close_gap, move_within, open_gap
 from .relations import COLLECTIONS
 from .repository import Scope
@@ -215,11 +214,13 @@ async def add_media(
 ) -> ClipDoc:
     item = MediaDoc.model_validate(media)
     list_field, selected_field = _MEDIA_FIELDS[item.kind]
-    await find_live(store, "clips", clip_id, scope=scope, field=("input", "clipId"))
-    update: Raw = {"$push": {list_field: item.to_mongo()}}
-    if select:
-        update["$set"] = {selected_field: item.id}
-    return await _update_clip_raw(store, scope, clip_id, update)
+    doc = await update_live(
+        store, "clips", clip_id, scope=scope,
+        set_fields={selected_field: item.id} if select else {},
+        push={list_field: item.to_mongo()}, field=("input", "clipId"),
+    )  # fmt: skip
+    assert isinstance(doc, ClipDoc)
+    return doc
 
 
 async def select_media(
@@ -229,17 +230,9 @@ async def select_media(
     clip = await find_live(store, "clips", clip_id, scope=scope, field=("input", "clipId"))
     if media_id is not None and all(m["id"] != media_id for m in clip.get(list_field, [])):
         raise NotFound(f"no {kind.lower()} with this id on the clip", field=("input", "mediaId"))
-    return await _update_clip_raw(store, scope, clip_id, {"$set": {selected_field: media_id}})
-
-
-async def _update_clip_raw(
-    store: Datastore, scope: Scope, clip_id: ObjectId, update: Raw
-) -> ClipDoc:
-    update.setdefault("$set", {})["updatedAt"] = utcnow()
-    query = scope.apply_write(_CLIPS, {"_id": clip_id, "deletedAt": None})
-    result = await store.db["clips"].find_one_and_update(
-        query, update, return_document=ReturnDocument.AFTER
-    )
-    if result is None:
-        raise NotFound("Clip not found", field=("input", "clipId"))
-    return ClipDoc.model_validate(result)
+    doc = await update_live(
+        store, "clips", clip_id, scope=scope, set_fields={selected_field: media_id},
+        field=("input", "clipId"),
+    )  # fmt: skip
+    assert isinstance(doc, ClipDoc)
+    return doc

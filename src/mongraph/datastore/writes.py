@@ -10,7 +10,7 @@ from pymongo import ReturnDocument
 from ..errors import NotFound
 from .client import Datastore, Session
 from .documents import Document, utcnow
-from .relations import COLLECTIONS
+from .relations import COLLECTIONS, CollectionSpec
 from .repository import Scope
 
 __all__ = ["claim_live", "find_live", "insert", "update_live"]
@@ -19,6 +19,11 @@ Raw = dict[str, Any]
 CHILDREN_VERSION = "childrenVersion"
 """Bumped on a parent whenever its children are created or reordered (a write lock)."""
 D = TypeVar("D", bound=Document)
+
+
+def _live(spec: CollectionSpec, doc_id: ObjectId, scope: Scope) -> Raw:
+    query: Raw = {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
+    return scope.apply_write(spec, query)
 
 
 async def insert(store: Datastore, doc: D, session: Session | None = None) -> D:
@@ -37,10 +42,7 @@ async def find_live(
 ) -> Raw:
     """The live document `doc_id` within `scope`, or `NOT_FOUND` naming `field`."""
     spec = COLLECTIONS[collection]
-    query = scope.apply_write(
-        spec, {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
-    )
-    found = await store.db[collection].find_one(query, session=session)
+    found = await store.db[collection].find_one(_live(spec, doc_id, scope), session=session)
     if found is None:
         raise NotFound(f"{spec.type_name} not found", field=field)
     return found
@@ -63,7 +65,7 @@ async def claim_live(
     """
     spec = COLLECTIONS[collection]
     claimed = await store.db[collection].find_one_and_update(
-        scope.apply_write(spec, {"_id": doc_id, "deletedAt": None}),
+        _live(spec, doc_id, scope),
         {"$inc": {CHILDREN_VERSION: 1}},
         return_document=ReturnDocument.AFTER,
         session=session,
@@ -80,19 +82,22 @@ async def update_live(
     *,
     scope: Scope,
     set_fields: Raw,
+    push: Raw | None = None,
     session: Session | None = None,
+    field: tuple[str, ...] = ("input", "id"),
 ) -> Document:
-    """Sets `set_fields` (and `updatedAt`) on a live document; `NOT_FOUND` when there is none."""
+    """Sets `set_fields` (and `updatedAt`), and appends `push` to arrays, on a live
+    document; `NOT_FOUND` naming `field` when there is none."""
     spec = COLLECTIONS[collection]
-    query = scope.apply_write(
-        spec, {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
-    )
+    update: Raw = {"$set": {**set_fields, "updatedAt": utcnow()}}
+    if push:
+        update["$push"] = push
     updated = await store.db[collection].find_one_and_update(
-        query,
-        {"$set": {**set_fields, "updatedAt": utcnow()}},
+        _live(spec, doc_id, scope),
+        update,
         return_document=ReturnDocument.AFTER,
         session=session,
     )
     if updated is None:
-        raise NotFound(f"{spec.type_name} not found", field=("input", "id"))
+        raise NotFound(f"{spec.type_name} not found", field=field)
     return spec.document.model_validate(updated)

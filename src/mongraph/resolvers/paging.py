@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from ..datastore.pagination import Page, PageRequest
+from ..datastore.pagination import Page
 from ..errors import BadInput
 from ..schema.common import Connection, Edge, PageInfo
 
@@ -39,7 +39,3 @@ def to_connection(
         ),
         count=count,
     )
-
-
-def request_of(limit: int, cursor: tuple[Any, ...] | None) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor)
