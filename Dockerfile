@@ -60,6 +60,7 @@ ENV PATH="/app/.venv/bin:${PATH}" \
 #   MONGODB_URI             required: there is no embedded database in this image
 #   MONGRAPH_CURSOR_SECRET  set it: the default is a public development key
 #   MONGRAPH_DB             optional, defaults to "mongraph"
+#   MONGRAPH_MIGRATE_ON_START  1: apply pending migrations at start (else `mongraph migrate up`)
 
 WORKDIR /app
 EXPOSE 8000

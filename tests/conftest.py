@@ -16,7 +16,7 @@ import pytest
 from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
-from mongraph.datastore.indexes import ensure_indexes
+from mongraph.datastore.migrate import migrate_up
 from mongraph.embedded import EmbeddedServer
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser, make_user
@@ -45,7 +45,7 @@ async def store(mongodb_uri: str, commands: CommandCounter) -> AsyncIterator[Dat
     datastore = Datastore.connect(
         mongodb_uri, name, cursor_secret=CURSOR_SECRET, listeners=[commands]
     )
-    await ensure_indexes(datastore)
+    await migrate_up(datastore)  # validators and indexes: every test writes through them
     commands.reset()
     yield datastore
     await datastore.client.drop_database(name)

@@ -1,4 +1,5 @@
-"""`mongraph` command line: serve | seed | export-schema | create-user | ensure-indexes."""
+"""`mongraph` command line: serve | seed | export-schema | create-user | ensure-indexes |
+migrate | purge-expired."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cli_db import add_commands, prepare_database, run_migrate, run_purge
 from .config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -73,18 +75,32 @@ def _ensure_indexes(settings: Settings) -> int:
     return 0
 
 
+def _migrates(settings: Settings, embedded: bool) -> bool:
+    """Whether a command applies pending migrations itself: always on the embedded
+    (development) database, on MONGODB_URI only with MONGRAPH_MIGRATE_ON_START=1."""
+    return embedded or settings.mongraph_migrate_on_start
+
+
+def _refused(error: Exception) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+
+
 def _seed(settings: Settings) -> int:
-    from .datastore.indexes import ensure_indexes
+    from .datastore.migrate import MigrationError
     from .seed import seed_demo_data
 
-    async def run(uri: str) -> None:
+    async def run(uri: str, embedded: bool) -> None:
         async with connected(settings, uri) as store:
-            await ensure_indexes(store)
+            await prepare_database(store, migrate=_migrates(settings, embedded))
             created = await seed_demo_data(store)
             print("demo data created" if created else "demo data already present")
 
-    with database_uri(settings) as (uri, _):
-        asyncio.run(run(uri))
+    with database_uri(settings) as (uri, embedded):
+        try:
+            asyncio.run(run(uri, embedded))
+        except MigrationError as error:
+            return _refused(error)
     return 0
 
 
@@ -92,7 +108,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from .auth import make_api_key
     from .datastore import users
     from .datastore.documents import IdentityDoc
-    from .datastore.indexes import ensure_indexes
+    from .datastore.migrate import MigrationError
     from .errors import DomainError
 
     roles = ["USER", "ADMIN"] if args.admin else ["USER"]
@@ -110,9 +126,9 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         identity = IdentityDoc(platform=args.platform, external_id=args.external_id)
 
-    async def run(uri: str) -> str:
+    async def run(uri: str, embedded: bool) -> str:
         async with connected(settings, uri) as store:
-            await ensure_indexes(store)
+            await prepare_database(store, migrate=_migrates(settings, embedded))
             key = make_api_key("cli")
             user = await users.create_user(
                 store,
@@ -124,12 +140,14 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
             print(f"created user {user.id} ({name}, roles: {', '.join(roles)})")
             return key.secret
 
-    with database_uri(settings) as (uri, _):
+    with database_uri(settings) as (uri, embedded):
         try:
-            secret = asyncio.run(run(uri))
+            secret = asyncio.run(run(uri, embedded))
         except DomainError as error:
             print(f"error: {error.message}", file=sys.stderr)
             return 1
+        except MigrationError as error:
+            return _refused(error)
     print(secret)
     return 0
 
@@ -139,10 +157,19 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .datastore.client import Datastore
-    from .datastore.indexes import ensure_indexes
+    from .datastore.migrate import MigrationError
     from .seed import ensure_dev_key, seed_demo_data
 
     with database_uri(settings) as (uri, embedded):
+
+        async def prepare() -> None:
+            async with connected(settings, uri) as store:
+                await prepare_database(store, migrate=_migrates(settings, embedded))
+
+        try:  # before uvicorn, so that a refusal is one clear line and a nonzero exit
+            asyncio.run(prepare())
+        except MigrationError as error:
+            return _refused(error)
 
         async def connect() -> Datastore:
             return Datastore.connect(
@@ -150,7 +177,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
 
         async def startup(store: Datastore) -> None:
-            await ensure_indexes(store)
             if embedded:
                 await seed_demo_data(store)
                 secret = await ensure_dev_key(store, settings.mongraph_data_dir)
@@ -180,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--platform", choices=["TELEGRAM", "DISCORD", "WEB", "EMAIL"])
     user.add_argument("--external-id", help="the identity's id on --platform")
     commands.add_parser("ensure-indexes", help="create the indexes (idempotent)")
+    add_commands(commands)
     return parser
 
 
@@ -197,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         return _seed(settings)
     if args.command == "create-user":
         return _create_user(settings, args)
+    if args.command == "migrate":
+        return run_migrate(settings, args)
+    if args.command == "purge-expired":
+        return run_purge(settings, args)
     return _ensure_indexes(settings)
 
 

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "parse_duration"]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`"30d"`, `"12h"`, `"90m"`, `"45s"`, `"2w"` as a positive timedelta (ValueError otherwise)."""
+    match = _DURATION.match(text)
+    if match is None or int(match[1]) == 0:
+        raise ValueError(f"not a positive duration like 30d, 12h, 90m: {text!r}")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
 class Settings(BaseSettings):
@@ -44,6 +58,19 @@ class Settings(BaseSettings):
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
     )
+    mongraph_migrate_on_start: bool = Field(
+        default=False,
+        description="`serve` applies pending migrations before it starts (under the lock).",
+    )
+    mongraph_retention: timedelta = Field(
+        default=timedelta(days=30),
+        description="How long soft-deleted trees are kept before `purge-expired` removes them.",
+    )
+
+    @field_validator("mongraph_retention", mode="before")
+    @classmethod
+    def _retention_is_a_duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("mongraph_db")
     @classmethod

@@ -21,7 +21,7 @@ from .repository import Scope
 from .rollups import refresh_rollups
 from .writes import CHILDREN_VERSION
 
-__all__ = ["purge", "restore", "soft_delete"]
+__all__ = ["count_tree", "purge", "restore", "soft_delete"]
 
 Raw = dict[str, Any]
 _MARKS = ("deletedAt", "deletedBy", "deletionId")
@@ -104,6 +104,29 @@ async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope
 
         affected = await _walk(store, collection, [target_id], remove, session, live_only=False)
         return affected + await remove(collection, {"_id": target_id}, session)
+
+    return await store.transaction(run)
+
+
+async def count_tree(
+    store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope
+) -> int:
+    """How many documents `purge` would delete now (read-only: `purge-expired --dry-run`)."""
+    spec = COLLECTIONS[collection]
+
+    async def run(session: Session) -> int:
+        await _find_target(store, spec, target_id, scope, session, deleted=True)
+
+        seen: dict[str, set[ObjectId]] = {}
+
+        async def count(name: str, query: Raw, s: Session) -> int:
+            # distinct ids: a clip is reached through its scene and its project
+            found = {d["_id"] async for d in store.db[name].find(query, {"_id": 1}, session=s)}
+            new = found - seen.setdefault(name, set())
+            seen[name] |= new
+            return len(new)
+
+        return 1 + await _walk(store, collection, [target_id], count, session, live_only=False)
 
     return await store.transaction(run)
 

@@ -29,6 +29,7 @@ from .documents import (
 __all__ = [
     "COLLECTIONS",
     "RELATIONS",
+    "RETENTION_INDEX",
     "CollectionSpec",
     "Index",
     "Relation",
@@ -95,6 +96,9 @@ class Relation:
     rollups: tuple[Rollup, ...] = ()
 
 
+RETENTION_INDEX = Index((("deletedAt", 1), ("_id", 1)), partial={"deletedAt": {"$type": "date"}})
+"""Soft-deleted documents by deletion time (`purge-expired`); live ones (null) are not in it."""
+
 COLLECTIONS: dict[str, CollectionSpec] = {
     spec.name: spec
     for spec in (
@@ -133,6 +137,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                 Index((("ownerId", 1), ("createdAt", -1), ("_id", -1))),
                 Index((("ownerId", 1), ("title", 1), ("_id", 1))),
                 Index((("deletionId", 1),), sparse=True),
+                RETENTION_INDEX,
             ),
         ),
         CollectionSpec(
@@ -143,6 +148,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             indexes=(
                 Index((("conversationId", 1), ("createdAt", 1), ("_id", 1))),
                 Index((("deletionId", 1),), sparse=True),
+                RETENTION_INDEX,
             ),
         ),
         CollectionSpec(
@@ -173,6 +179,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                 Index((("ownerId", 1), ("updatedAt", -1), ("_id", -1))),
                 Index((("ownerId", 1), ("name", 1), ("_id", 1))),
                 Index((("deletionId", 1),), sparse=True),
+                RETENTION_INDEX,
             ),
         ),
         CollectionSpec(
@@ -185,6 +192,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                 Index((("projectId", 1), ("order", 1), ("_id", 1))),
                 Index((("parentSceneId", 1), ("order", 1), ("_id", 1))),
                 Index((("deletionId", 1),), sparse=True),
+                RETENTION_INDEX,
             ),
         ),
         CollectionSpec(
@@ -198,6 +206,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                 Index((("projectId", 1), ("order", 1), ("_id", 1))),
                 Index((("characterId", 1), ("createdAt", 1), ("_id", 1))),
                 Index((("deletionId", 1),), sparse=True),
+                RETENTION_INDEX,
             ),
         ),
         CollectionSpec(
@@ -207,6 +216,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             indexes=(
                 Index((("projectId", 1), ("createdAt", 1), ("_id", 1))),
                 Index((("deletionId", 1),), sparse=True),
+                RETENTION_INDEX,
             ),
         ),
     )

@@ -1,0 +1,163 @@
+"""`serve` and `migrate` as processes: the version check, migrating at start, and the lock
+between two gateways that start together on a new database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from mongraph.cli import main
+from mongraph.config import get_settings
+from mongraph.datastore.client import Datastore
+from mongraph.datastore.documents import utcnow
+from tests.e2e.test_serve import free_port
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], mongodb_uri: str
+) -> Callable[..., Awaitable[Result]]:
+    """Runs `mongraph.cli.main` in this process (a thread: it runs its own event loop),
+    cheaper than a subprocess for the commands that return before serving."""
+
+    async def run(db: str, *args: str, **env: str) -> Result:
+        monkeypatch.setenv("MONGODB_URI", mongodb_uri)
+        monkeypatch.setenv("MONGRAPH_DB", db)
+        monkeypatch.delenv("MONGRAPH_MIGRATE_ON_START", raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            code = await asyncio.to_thread(main, list(args))
+        finally:
+            get_settings.cache_clear()
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return run
+
+
+@pytest.fixture
+async def new_db(mongodb_uri: str) -> AsyncIterator[str]:
+    """The name of a database nothing has created or migrated yet."""
+    name = f"test_new_{uuid.uuid4().hex[:12]}"
+    yield name
+    store = Datastore.connect(mongodb_uri, name, cursor_secret="s")
+    await store.client.drop_database(name)
+    await store.close()
+
+
+Cli = Callable[..., Awaitable[Result]]
+
+
+async def test_migrate_status_up_and_down_on_the_command_line(cli: Cli, new_db: str) -> None:
+    status = await cli(new_db, "migrate", "status")
+    assert status.returncode == 0, status.stderr
+    assert "0001 collections" in status.stdout
+    assert "pending" in status.stdout
+    assert "database at version 0; this code knows 1; 1 pending" in status.stdout
+
+    up = await cli(new_db, "migrate", "up")
+    assert up.returncode == 0, up.stderr
+    lines = up.stdout.splitlines()
+    assert lines[0].startswith("applying 0001 collections: Collections with $jsonSchema validators")
+    assert "  0001 collections: 0/18 (0%)" in lines
+    assert "  0001 collections: 18/18 (100%)" in lines
+    assert lines[-1] == "database at version 1; this code knows 1"
+    again = await cli(new_db, "migrate", "up")
+    assert again.stdout.splitlines() == [
+        "nothing to do",
+        "database at version 1; this code knows 1",
+    ]
+
+    missing_n = await cli(new_db, "migrate", "down")
+    assert missing_n.returncode == 2
+    assert "how many migrations" in missing_n.stderr
+    down = await cli(new_db, "migrate", "down", "1")
+    assert down.returncode == 0, down.stderr
+    assert "undid 1 migration(s)" in down.stdout
+    assert down.stdout.splitlines()[-1] == "database at version 0; this code knows 1; 1 pending"
+
+
+async def test_serve_refuses_a_database_newer_than_it_knows(store: Datastore, cli: Cli) -> None:
+    await store.db["migrations"].insert_one({"_id": 99, "name": "future", "appliedAt": utcnow()})
+    for env in ({}, {"MONGRAPH_MIGRATE_ON_START": "1"}):
+        result = await cli(store.db.name, "serve", "--port", str(free_port()), **env)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1] == (
+            "error: the database is at migration version 99, newer than this code knows (1): "
+            "run a newer mongraph, or undo the newer migrations with it (`mongraph migrate down N`)"
+        )
+        assert "Traceback" not in result.stderr
+        assert "Uvicorn running" not in result.stderr  # refused before serving anything
+
+
+async def test_serve_refuses_pending_migrations_unless_told_to_apply_them(
+    cli: Cli, new_db: str
+) -> None:
+    result = await cli(new_db, "serve", "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "run `mongraph migrate up` (or set MONGRAPH_MIGRATE_ON_START=1)" in result.stderr
+
+
+def start_serve(uri: str, db: str, port: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "MONGODB_URI": uri, "MONGRAPH_DB": db, "MONGRAPH_MIGRATE_ON_START": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+
+def output_until_started(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    output = ""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        line = process.stdout.readline()
+        output += line
+        if "Application startup complete" in line:
+            return output
+    raise AssertionError(f"the gateway did not start:\n{output}")
+
+
+async def test_two_gateways_starting_together_migrate_a_new_database_once(
+    mongodb_uri: str, new_db: str
+) -> None:
+    ports = [free_port(), free_port()]
+    processes = [start_serve(mongodb_uri, new_db, port) for port in ports]
+    try:
+        outputs = [output_until_started(p) for p in processes]
+        async with httpx.AsyncClient() as client:
+            for port in ports:
+                ready = await client.get(f"http://127.0.0.1:{port}/readyz")
+                assert ready.status_code == 200
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+    assert sum("applying 0001 collections" in output for output in outputs) == 1
+    store = Datastore.connect(mongodb_uri, new_db, cursor_secret="s")
+    try:
+        records = [r async for r in store.db["migrations"].find()]
+    finally:
+        await store.close()
+    assert [r["_id"] for r in records] == [1]  # recorded once, and the lock was released
