@@ -2,7 +2,7 @@
 UV := $(shell scripts/ensure-uv)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest schema sync sync-embedded client-typescript client-python
+.PHONY: run test lint typecheck pytest schema sync sync-embedded client-typescript client-python bench
 
 ## Runs the gateway on http://127.0.0.1:8000/graphql (embedded database unless MONGODB_URI is set).
 run: sync-embedded
@@ -12,14 +12,14 @@ run: sync-embedded
 test: sync lint typecheck client-typescript pytest
 
 sync:
-	$(UV) sync --frozen --extra embedded
+	$(UV) sync --frozen --extra embedded --group bench
 
 sync-embedded:
 	$(UV) sync --frozen --extra embedded --no-dev
 
 lint:
-	$(UV) run --frozen ruff check src tests
-	$(UV) run --frozen ruff format --check src tests
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
 
 typecheck:
 	$(UV) run --frozen mypy
@@ -40,3 +40,7 @@ ARIADNE_CODEGEN := $(shell sed -n 's/^ariadne-codegen = "\(.*\)"/\1/p' clients/p
 ## Generates the typed async Python client into clients/python/mongraph_client/.
 client-python:
 	$(UV) tool run --from ariadne-codegen==$(ARIADNE_CODEGEN) ariadne-codegen client --config clients/python/ariadne-codegen.toml
+
+## Benchmarks on the medium dataset: bench/results/<date>-medium.json and docs/performance.md.
+bench: sync
+	$(UV) run --frozen python -m bench --size medium --no-peers --report docs/performance.md

@@ -7,7 +7,7 @@ MongoDB command whatever the number of parents.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from aiodataloader import DataLoader
 
@@ -33,6 +33,9 @@ class Loaders:
         page = await loaders.child_page(oid, ChildPageQuery("project.scenes", limit=10))
     """
 
+    _batching: ClassVar[bool] = True
+    """Internal, for bench/ only: False sends one command per key (the N+1 baseline)."""
+
     def __init__(self, store: Datastore, scope: Scope) -> None:
         self._store = store
         self._scope = scope
@@ -50,7 +53,9 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         key = (kind, collection)
         if key not in self._loaders:
-            self._loaders[key] = DataLoader(make(self._repo(collection)), max_batch_size=1000)
+            self._loaders[key] = DataLoader(
+                make(self._repo(collection)), batch=self._batching, max_batch_size=1000
+            )
         return self._loaders[key]
 
     def by_id(self, collection: str) -> DataLoader[Any, Any]:

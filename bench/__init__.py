@@ -1,0 +1,1 @@
+"""Benchmark harness: the gateway against its floors and its peers (see docs/performance.md)."""

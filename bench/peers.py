@@ -1,0 +1,46 @@
+"""Peers in their own environments (bench/peers/): graphene-mongo over the same database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from .dataset import Dataset
+from .processes import ROOT, Server, free_port
+from .scenarios import Scenario
+
+__all__ = ["graphene", "graphene_bodies"]
+
+GRAPHENE = ROOT / "bench" / "peers" / "graphene"
+
+
+def graphene(uri: str, db: str) -> Server:
+    """graphene-mongo in its own uv project (it pins graphql-core < 3.3)."""
+    uv = shutil.which("uv") or "uv"
+    port = free_port()
+    command = [
+        uv,
+        "run",
+        "--frozen",
+        "--project",
+        str(GRAPHENE),
+        "python",
+        "-m",
+        "peer",
+        "--port",
+        str(port),
+        "--uri",
+        uri,
+        "--db",
+        db,
+    ]
+    return Server("graphene-mongo", command, port, cwd=GRAPHENE)
+
+
+def graphene_bodies(scenario: Scenario, dataset: Dataset) -> list[str] | None:
+    """The peer's own spelling of a shared scenario (its schema is graphene-mongo's)."""
+    path = GRAPHENE / "queries" / f"{scenario.name}.graphql"
+    if not path.exists():
+        return None
+    variables = scenario.variables(dataset)
+    return [json.dumps({"query": path.read_text(), "variables": v}) for v in variables]

@@ -1,0 +1,236 @@
+"""Turns a run's results into the P1-P5 headline, Markdown tables and PNG charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["headline", "write_report"]
+
+TARGETS = ("gateway", "gateway-noloaders", "graphene-mongo", "bare-strawberry")
+
+
+def _get(results: dict[str, Any], scenario: str, target: str) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = (
+        results["scenarios"].get(scenario, {}).get("targets", {}).get(target)
+    )
+    return found
+
+
+def headline(results: dict[str, Any]) -> dict[str, Any]:
+    """P1-P5 as measured (a target is None where its scenario did not run)."""
+    out: dict[str, Any] = {"P1": {}, "P2": {}, "P5": {}}
+    for name, s in results["scenarios"].items():
+        gw = s["targets"].get("gateway")
+        if gw is None or "commands_per_request" not in gw:
+            continue
+        bound = None if s["write"] else 1 + s["relation_fields"]
+        cpr = gw["commands_per_request"]
+        out["P1"][name] = {
+            "commands": round(cpr, 2),
+            "bound": bound,
+            "met": None if bound is None else cpr <= bound + 0.05,
+        }
+    for name in ("1-storyboard-tree", "4-big-response"):
+        gw, floor = _get(results, name, "gateway"), results["scenarios"].get(name, {}).get("floors")
+        if gw and floor:
+            per_field = gw["cpu_ms_per_request"] * 1000 / max(gw["fields_per_response"], 1)
+            ratio = per_field / floor["execution_floor_us_per_field"]
+            out["P2"][name] = {
+                "gateway_us_per_field": round(per_field, 2),
+                "floor_us_per_field": round(floor["execution_floor_us_per_field"], 2),
+                "ratio": round(ratio, 2),
+                "met": ratio <= 1.5,
+            }
+    gw, bare = _get(results, "3-viewer", "gateway"), _get(results, "3-viewer", "bare-strawberry")
+    if gw and bare:
+        ratio = gw["load"]["throughput"] / bare["load"]["throughput"]
+        out["P3"] = {
+            "gateway_rps": round(gw["load"]["throughput"], 1),
+            "bare_rps": round(bare["load"]["throughput"], 1),
+            "ratio": round(ratio, 3),
+            "met": ratio >= 0.6,
+        }
+    gw, floor = (
+        _get(results, "4-big-response", "gateway"),
+        results["scenarios"].get("4-big-response", {}).get("floors"),
+    )
+    if gw and floor:
+        floors = floor["data_floor_p50_ms"] + floor["execution_floor_ms"]
+        ratio = gw["sequential"]["p50_ms"] / floors
+        out["P4"] = {
+            "gateway_p50_ms": round(gw["sequential"]["p50_ms"], 1),
+            "data_floor_ms": round(floor["data_floor_p50_ms"], 1),
+            "execution_floor_ms": round(floor["execution_floor_ms"], 1),
+            "ratio": round(ratio, 2),
+            "met": ratio <= 2.0,
+        }
+    for name in results["scenarios"]:
+        gw, peer = _get(results, name, "gateway"), _get(results, name, "graphene-mongo")
+        if gw and peer:
+            latency = peer["sequential"]["p50_ms"] / gw["sequential"]["p50_ms"]
+            throughput = gw["load"]["throughput"] / peer["load"]["throughput"]
+            out["P5"][name] = {
+                "latency_factor": round(latency, 2),
+                "throughput_factor": round(throughput, 2),
+                "met": latency > 1 and throughput > 1,
+            }
+    return out
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _mark(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "n/a"}[met]
+
+
+def _tables(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| scenario | target | commands/request | fields | p50 ms | p95 ms "
+        f"| req/s ({results['options']['clients']} clients) | p95 ms under load "
+        "| CPU ms/request | peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in results["scenarios"].items():
+        for target in TARGETS:
+            t = s["targets"].get(target)
+            if t is None:
+                continue
+            lines.append(
+                f"| {name} | {target} | {_fmt(t.get('commands_per_request'))} "
+                f"| {t['fields_per_response']:,} | {_fmt(t['sequential']['p50_ms'])} "
+                f"| {_fmt(t['sequential']['p95_ms'])} | {_fmt(t['load']['throughput'])} "
+                f"| {_fmt(t['load']['p95_ms'])} | {_fmt(t['cpu_ms_per_request'])} "
+                f"| {_fmt(t['peak_rss_mb'], 0)} |"
+            )
+    lines += [
+        "",
+        "| scenario | data floor p50 ms (PyMongo + JSON) | execution floor ms "
+        "(graphql-core over dicts) | execution floor µs/field |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, s in results["scenarios"].items():
+        f = s.get("floors")
+        if f:
+            lines.append(
+                f"| {name} | {_fmt(f['data_floor_p50_ms'])} | {_fmt(f['execution_floor_ms'], 2)} "
+                f"| {_fmt(f['execution_floor_us_per_field'], 2)} |"
+            )
+    return lines
+
+
+def _headline_lines(h: dict[str, Any]) -> list[str]:
+    lines = ["| target | as measured | verdict |", "|---|---|---|"]
+    for name, p in h["P1"].items():
+        bound = "no bound (write)" if p["bound"] is None else f"≤ {p['bound']}"
+        lines.append(
+            f"| P1 {name} | {p['commands']} commands/request ({bound}) | {_mark(p['met'])} |"
+        )
+    for name, p in h["P2"].items():
+        lines.append(
+            f"| P2 {name} | {p['gateway_us_per_field']} µs/field vs floor "
+            f"{p['floor_us_per_field']} µs: **{p['ratio']}x** (≤ 1.5x) | {_mark(p['met'])} |"
+        )
+    if "P3" in h:
+        p = h["P3"]
+        lines.append(
+            f"| P3 3-viewer | {p['gateway_rps']} vs {p['bare_rps']} req/s: "
+            f"**{p['ratio']}x** (≥ 0.6x) | {_mark(p['met'])} |"
+        )
+    if "P4" in h:
+        p = h["P4"]
+        lines.append(
+            f"| P4 4-big-response | {p['gateway_p50_ms']} ms vs {p['data_floor_ms']} + "
+            f"{p['execution_floor_ms']} ms: **{p['ratio']}x** (≤ 2x) | {_mark(p['met'])} |"
+        )
+    for name, p in h["P5"].items():
+        lines.append(
+            f"| P5 {name} | graphene-mongo p50 / gateway p50 = **{p['latency_factor']}x**, "
+            f"gateway / graphene-mongo req/s = **{p['throughput_factor']}x** | {_mark(p['met'])} |"
+        )
+    return lines
+
+
+def _charts(results: dict[str, Any], folder: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(results["scenarios"])
+    written = []
+    for metric, label, file in (
+        (lambda t: t["sequential"]["p50_ms"], "p50 latency, ms (log)", "latency.png"),
+        (lambda t: t["load"]["throughput"], "requests/s under load (log)", "throughput.png"),
+    ):
+        fig, ax = plt.subplots(figsize=(10, 4.5))
+        width = 0.2
+        for i, target in enumerate(TARGETS):
+            xs, ys = [], []
+            for j, name in enumerate(names):
+                t = results["scenarios"][name]["targets"].get(target)
+                if t is not None:
+                    xs.append(j + (i - 1.5) * width)
+                    ys.append(metric(t))
+            if xs:
+                ax.bar(xs, ys, width, label=target)
+        ax.set_xticks(range(len(names)), names, rotation=20, ha="right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(folder / file, dpi=90)
+        plt.close(fig)
+        written.append(file)
+    return written
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    """Writes `path` (Markdown) and its charts into a folder named after it."""
+    h = results.get("headline") or headline(results)
+    m = results["machine"]
+    charts = _charts(results, path.parent / path.stem)
+    opts = results["options"]
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `make bench` (`uv run python -m bench --size medium --report "
+        "docs/performance.md`) from `bench/`; the raw numbers are in "
+        f"`bench/results/{results['date'][:10]}-{results['size']}.json`. How the harness works "
+        "and what each number means: `bench/README.md`.",
+        "",
+        f"**Machine.** {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
+        f"Python {m['python']}; database: {m['database']}. **The machine was shared**: "
+        f"{m['shared']}, so absolute numbers are noisy; the ratios, measured in the same run, "
+        "are the headline.",
+        "",
+        f"**Run.** {results['date']}, size `{results['size']}` "
+        f"({results['dataset']['documents']:,} documents loaded through the bulk path at "
+        f"{results['dataset']['docs_per_second']:,.0f} docs/s), {opts['clients']} concurrent "
+        f"clients for {opts['load_seconds']} s per scenario and target after "
+        f"{opts['seq_seconds']} s of one client; whole run {results['seconds']:.0f} s.",
+        "",
+        "## Targets (issue 6)",
+        "",
+        *_headline_lines(h),
+        "",
+    ]
+    if results.get("graphene_error"):
+        lines += [f"graphene-mongo did not run: `{results['graphene_error']}`", ""]
+    lines += [
+        "## Every scenario and target",
+        "",
+        *_tables(results),
+        "",
+        "## Charts",
+        "",
+        *[f"![{c}]({path.stem}/{c})" for c in charts],
+        "",
+    ]
+    notes = path.parent / f"{path.stem}-notes.md"
+    if notes.exists():
+        lines += [notes.read_text().rstrip(), ""]
+    path.write_text("\n".join(lines))

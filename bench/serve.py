@@ -1,0 +1,95 @@
+"""One server process of a benchmark run: `python -m bench.serve KIND --port P [--uri U --db D]`.
+
+KIND is `gateway` or `bare` (a minimal Strawberry app answering scenario 3 from memory).
+The gateway also answers `GET /__bench/commands` (the MongoDB commands sent since the
+last such call) and `GET /__bench/batching/off|on` (loaders off: the N+1 baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+
+import uvicorn
+from pymongo import monitoring
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["CommandTally", "main"]
+
+_IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
+
+
+class CommandTally(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in _IGNORED:
+            target = event.command.get(event.command_name)
+            self.counts[f"{event.command_name} {target if isinstance(target, str) else ''}"] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def take(self) -> dict[str, int]:
+        counts, self.counts = dict(self.counts), Counter()
+        return counts
+
+
+def with_controls(app: ASGIApp, tally: CommandTally) -> ASGIApp:
+    from mongraph.loaders import Loaders
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/__bench/"):
+            if path.startswith("/__bench/batching/"):
+                Loaders._batching = path.endswith("/on")
+            body = json.dumps(tally.take()).encode()
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def gateway(uri: str, db: str) -> ASGIApp:
+    from mongraph.app import create_app
+    from mongraph.config import Settings
+    from mongraph.datastore.client import Datastore
+
+    tally = CommandTally()
+    settings = Settings(mongodb_uri=uri, mongraph_db=db)
+
+    async def connect() -> Datastore:
+        return Datastore.connect(
+            uri, db, cursor_secret=settings.mongraph_cursor_secret, listeners=[tally]
+        )
+
+    return with_controls(create_app(connect, settings), tally)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve")
+    parser.add_argument("kind", choices=["gateway", "bare"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--uri", default="")
+    parser.add_argument("--db", default="bench")
+    args = parser.parse_args(argv)
+    if args.kind == "bare":
+        from .bare import app as bare_app
+
+        app = bare_app
+    else:
+        app = gateway(args.uri, args.db)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
