@@ -11,7 +11,17 @@
 #
 # Both stages must use the same Python image: the venv links to its interpreter.
 ARG PYTHON_IMAGE=python:3.12-slim
+ARG NODE_IMAGE=node:20-slim
 ARG UV_VERSION=0.13.9
+
+# --- web: GraphiQL bundled from web/ into static files (no CDN at run time) ----------
+FROM ${NODE_IMAGE} AS web
+WORKDIR /app/web
+COPY web/package.json web/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=error
+COPY web/build.mjs ./
+COPY web/src ./src
+RUN npm run build   # writes /app/src/mongraph/static/graphiql/
 
 # --- builder: resolve the locked dependencies into /app/.venv ---------------------
 FROM ${PYTHON_IMAGE} AS builder
@@ -32,8 +42,9 @@ COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --no-install-project
 
-# Then the project itself, installed as a regular (non-editable) package.
+# Then the project itself, installed as a regular (non-editable) package, GraphiQL included.
 COPY src ./src
+COPY --from=web /app/src/mongraph/static/graphiql ./src/mongraph/static/graphiql
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 
@@ -41,7 +52,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 RUN /app/.venv/bin/python -c "import importlib.metadata as md, sys; \
 names = {(d.metadata['Name'] or '').lower() for d in md.distributions()}; \
 sys.exit('SecantusDB must not be in the production image' if 'secantusdb' in names else 0)" \
-    && /app/.venv/bin/mongraph --help > /dev/null
+    && /app/.venv/bin/mongraph --help > /dev/null \
+    && /app/.venv/bin/python -c "from mongraph.graphiql import GraphiQLPage; \
+assert GraphiQLPage().built, 'GraphiQL assets missing from the installed package'"
 
 # --- runtime ---------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

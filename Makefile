@@ -2,14 +2,34 @@
 UV := $(shell scripts/ensure-uv)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest schema sync sync-embedded client-typescript client-python bench
+# Node.js 20 or newer builds GraphiQL (web/); without it the API still works.
+NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && echo yes)
+GRAPHIQL := src/mongraph/static/graphiql/manifest.json
+
+.PHONY: run test lint typecheck pytest schema sync sync-embedded web client-typescript client-python bench
 
 ## Runs the gateway on http://127.0.0.1:8000/graphql (embedded database unless MONGODB_URI is set).
-run: sync-embedded
+run: sync-embedded web
 	$(UV) run --frozen --extra embedded mongraph serve
 
-## Lints, type-checks, checks the TypeScript client and runs the whole test suite.
-test: sync lint typecheck client-typescript pytest
+## Lints, type-checks, builds GraphiQL, checks the TypeScript client and runs the whole test suite.
+test: sync web lint typecheck client-typescript pytest
+
+## Bundles GraphiQL into src/mongraph/static/graphiql/ (when Node.js >= 20 is present).
+web:
+ifeq ($(NODE_OK),yes)
+	@$(MAKE) --no-print-directory $(GRAPHIQL)
+else ifeq ($(MONGRAPH_REQUIRE_NODE),1)
+	@echo "error: Node.js 20 or newer is required (MONGRAPH_REQUIRE_NODE=1)" >&2; exit 1
+else
+	@echo "note: Node.js 20 or newer not found: GraphiQL is not built (the API works without it)"
+endif
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+$(GRAPHIQL): web/node_modules/.package-lock.json web/build.mjs $(wildcard web/src/*)
+	cd web && npm run --silent build
 
 sync:
 	$(UV) sync --frozen --extra embedded --group bench

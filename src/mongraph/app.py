@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as Scope_
 from strawberry.asgi import GraphQL
@@ -25,6 +27,7 @@ from .datastore.changes import watch_chat
 from .datastore.client import Datastore
 from .datastore.repository import Scope
 from .errors import ErrorCode
+from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
 from .live import Hub
 from .loaders import Loaders
 from .schema.schema import build_schema
@@ -69,7 +72,11 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI app with the request context mongraph resolvers expect."""
 
     def __init__(
-        self, store_of: Callable[[], Datastore], hub_of: Callable[[], Hub], settings: Settings
+        self,
+        store_of: Callable[[], Datastore],
+        hub_of: Callable[[], Hub],
+        settings: Settings,
+        ide: GraphiQLPage,
     ) -> None:
         super().__init__(
             build_schema(settings),
@@ -80,6 +87,15 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._store_of = store_of
         self._hub_of = hub_of
         self._settings = settings
+        self._ide = ide
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from local files; in dev mode with the `make run` key filled in."""
+        dev_key = getattr(request.app.state, "graphiql_api_key", None)
+        page = self._ide.render(
+            request.url.path, api_key=dev_key if self._settings.mongraph_dev else None
+        )
+        return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
     def parse_json(self, data: str | bytes) -> Any:
         if len(data) > self._settings.mongraph_max_body_bytes:  # chunked bodies have no length
@@ -136,11 +152,13 @@ def create_app(
     on_startup: Callable[[Datastore], Awaitable[None]] | None = None,
     close_store: bool = True,
     live_updates: bool = False,
+    graphiql_dir: Path = ASSETS_DIR,
 ) -> Starlette:
     """The gateway; `store_factory` connects at startup and the store is closed at shutdown.
 
     `live_updates` opens the change stream at startup (`serve` does); otherwise it
-    opens with the first subscription.
+    opens with the first subscription. `graphiql_dir` holds the built GraphiQL assets;
+    `app.state.graphiql_api_key` (set by `serve` for its dev key) is shown in dev mode.
     """
     settings = settings or get_settings()
     state: dict[str, Any] = {}
@@ -181,13 +199,15 @@ def create_app(
             return JSONResponse({"status": "ready", "subscriptions": hub.subscription_count})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    graphql = GraphQLApp(store_of, hub_of, settings)
+    graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir))
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    if graphiql_dir.is_dir():
+        routes.append(Mount(ASSETS_PATH, StaticFiles(directory=graphiql_dir)))
     return Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -180,6 +180,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             if embedded:
                 await seed_demo_data(store)
                 secret = await ensure_dev_key(store, settings.mongraph_data_dir)
+                app.state.graphiql_api_key = secret  # shown in GraphiQL in dev mode only
                 print(
                     f"\n  GraphiQL: http://{args.host}:{args.port}/graphql\n"
                     f'  Header:   {{"Authorization": "Bearer {secret}"}}\n',

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         description="Key that signs pagination cursors; set it in production.",
     )
     mongraph_dev: bool = Field(
-        default=False, description="Developer mode: field suggestions in validation errors."
+        default=False,
+        description="Developer mode: field suggestions; GraphiQL shows the embedded dev key.",
     )
     mongraph_introspection: bool = Field(default=True, description="Serve introspection.")
     mongraph_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")

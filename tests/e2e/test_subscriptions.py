@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from websockets.exceptions import ConnectionClosed
 
 from mongraph.app import create_app
@@ -21,17 +19,11 @@ from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser
 from tests.utils.faults import FailPoint
 from tests.utils.graphql import GraphQLClient
+from tests.utils.server import serving
 from tests.utils.ws import LEGACY_WS, TRANSPORT_WS, GraphQLWebSocket
 
 MESSAGE_ADDED = """subscription($id: ID!) { messageAdded(conversationId: $id) {
   id content { text } author { displayName } conversation { id } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -59,15 +51,8 @@ async def live(store: Datastore, settings: Settings) -> AsyncIterator[LiveServer
         return store
 
     app = create_app(same_store, settings, close_store=False, live_updates=True)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
-        await asyncio.sleep(0.01)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield LiveServer(f"127.0.0.1:{port}", app.state.hub, http)
-    server.should_exit = True
-    await task
+    async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as http:
+        yield LiveServer(address, app.state.hub, http)
 
 
 def text_of(payload: dict[str, object]) -> str:
