@@ -15,13 +15,20 @@ const endpoint = new URL(config.endpoint, window.location.href);
 const wsEndpoint = new URL(endpoint);
 wsEndpoint.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
 
+// The untouched template is no key at all: introspection (and so completion and the
+// docs) works anonymously before a key is pasted, instead of failing as a bad key.
+const withoutPlaceholder = (headers) =>
+  Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([, value]) => !String(value).includes('<key>')),
+  );
+
 // Subscriptions authenticate in connection_init with the headers of the editor.
 let headers = {};
 const wsClient = createClient({ url: wsEndpoint.href, connectionParams: () => headers });
 const httpFetcher = createGraphiQLFetcher({ url: endpoint.href, wsClient });
 const fetcher = (params, options) => {
-  headers = options?.headers ?? {};
-  return httpFetcher(params, options);
+  headers = withoutPlaceholder(options?.headers);
+  return httpFetcher(params, { ...options, headers });
 };
 
 createRoot(document.getElementById('graphiql')).render(
