@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,7 +18,9 @@ from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as Scope_
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from .config import Settings, get_settings
@@ -30,7 +32,11 @@ from .errors import ErrorCode
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
 from .live import Hub
 from .loaders import Loaders
+from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from .schema.schema import build_schema
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
 
 __all__ = ["GraphQLApp", "create_app"]
 
@@ -96,6 +102,46 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             request.url.path, api_key=dev_key if self._settings.mongraph_dev else None
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if prefers_graphql_response(request.headers.get("accept")):
+            sub_response.media_type = GRAPHQL_RESPONSE
+            status = request_error_status(result)
+            if status is not None:
+                sub_response.status_code = status
+                if status == 401:
+                    sub_response.headers["WWW-Authenticate"] = "Bearer"
+        return result
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        wanted = prefers_graphql_response(request.headers.get("accept"))
+        if wanted and request_error_status(result) is not None:
+            response.pop("data", None)  # a request error: nothing was executed
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
 
     def parse_json(self, data: str | bytes) -> Any:
         if len(data) > self._settings.mongraph_max_body_bytes:  # chunked bodies have no length
