@@ -283,6 +283,24 @@ async def test_every_connection_pages_both_ways_and_refuses_tampered_cursors(
         foreign = cursor
 
 
+async def test_total_count_costs_one_command_only_when_selected_on_every_connection(
+    world: dict[str, Any], commands: CommandCounter
+) -> None:
+    client: GraphQLClient = world["client"]
+    for conn in CONNECTIONS:
+        variables = {"first": 2, "after": None}
+        if conn.id_key:
+            variables["id"] = world["ids"][conn.id_key]
+        without_count = conn.query.replace("totalCount ", "")
+        commands.reset()
+        data = await client.ok(without_count, variables)
+        without = list(commands.commands)
+        assert "totalCount" not in dig(data, conn.path), conn.name
+        commands.reset()
+        assert dig(await client.ok(conn.query, variables), conn.path)["totalCount"] == 2
+        assert len(commands.commands) == len(without) + 1, (conn.name, without, commands.commands)
+
+
 async def test_last_is_capped_like_first(gql: GraphQLClient) -> None:
     conversation = await create_conversation(gql)
     await post(gql, conversation, "x")
