@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && echo yes)
 GRAPHIQL := src/mongraph/static/graphiql/manifest.json
 
-.PHONY: run test lint typecheck pytest schema sync sync-embedded web client-typescript client-python bench
+.PHONY: run test lint typecheck pytest schema sync sync-embedded web client-typescript client-python bench bench-workers
 
 ## Runs the gateway on http://127.0.0.1:8000/graphql (embedded database unless MONGODB_URI is set).
 run: sync-embedded web
@@ -64,3 +64,7 @@ client-python:
 ## Benchmarks on the medium dataset: bench/results/<date>-medium.json and docs/performance.md.
 bench: sync
 	$(UV) run --frozen python -m bench --size medium --no-peers --report docs/performance.md
+
+## Throughput of 1, 2 and 4 gateway workers (needs `wrk`; not part of `make test`).
+bench-workers: sync
+	$(UV) run --frozen python -m bench.workers

@@ -153,6 +153,8 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from .app import create_app
@@ -162,32 +164,45 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     with database_uri(settings) as (uri, embedded):
 
-        async def prepare() -> None:
+        async def prepare() -> str | None:
+            """Checks (or migrates) the database; on the embedded one, the demo data and key."""
             async with connected(settings, uri) as store:
                 await prepare_database(store, migrate=_migrates(settings, embedded))
+                if not embedded:
+                    return None
+                await seed_demo_data(store)
+                secret = await ensure_dev_key(store, settings.mongraph_data_dir)
+                print(
+                    f"\n  GraphiQL: http://{args.host}:{args.port}/graphql\n"
+                    f'  Header:   {{"Authorization": "Bearer {secret}"}}\n',
+                    flush=True,
+                )
+                return secret
 
         try:  # before uvicorn, so that a refusal is one clear line and a nonzero exit
-            asyncio.run(prepare())
+            dev_key = asyncio.run(prepare())
         except MigrationError as error:
             return _refused(error)
+
+        if args.workers > 1:
+            os.environ["MONGODB_URI"] = uri  # the workers attach to this database
+            uvicorn.run(
+                "mongraph.asgi:create_gateway",
+                factory=True,
+                workers=args.workers,
+                host=args.host,
+                port=args.port,
+                log_level="info",
+            )
+            return 0
 
         async def connect() -> Datastore:
             return Datastore.connect(
                 uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
             )
 
-        async def startup(store: Datastore) -> None:
-            if embedded:
-                await seed_demo_data(store)
-                secret = await ensure_dev_key(store, settings.mongraph_data_dir)
-                app.state.graphiql_api_key = secret  # shown in GraphiQL in dev mode only
-                print(
-                    f"\n  GraphiQL: http://{args.host}:{args.port}/graphql\n"
-                    f'  Header:   {{"Authorization": "Bearer {secret}"}}\n',
-                    flush=True,
-                )
-
-        app = create_app(connect, settings, on_startup=startup, live_updates=True)
+        app = create_app(connect, settings, live_updates=True)
+        app.state.graphiql_api_key = dev_key  # shown in GraphiQL in dev mode only
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -198,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the gateway")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (each its own pool and stream)"
+    )
     commands.add_parser("seed", help="load demo data (idempotent)")
     export = commands.add_parser("export-schema", help="print the SDL (or write it to a file)")
     export.add_argument("--output", "-o")

@@ -116,10 +116,10 @@ async def test_serve_refuses_pending_migrations_unless_told_to_apply_them(
     assert "run `mongraph migrate up` (or set MONGRAPH_MIGRATE_ON_START=1)" in result.stderr
 
 
-def start_serve(uri: str, db: str, port: int) -> subprocess.Popen[str]:
+def start_serve(uri: str, db: str, port: int, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "MONGODB_URI": uri, "MONGRAPH_DB": db, "MONGRAPH_MIGRATE_ON_START": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -143,13 +143,20 @@ async def test_two_gateways_starting_together_migrate_a_new_database_once(
     mongodb_uri: str, new_db: str
 ) -> None:
     ports = [free_port(), free_port()]
-    processes = [start_serve(mongodb_uri, new_db, port) for port in ports]
+    processes = [  # one of them with two worker processes (`mongraph.asgi`)
+        start_serve(mongodb_uri, new_db, ports[0]),
+        start_serve(mongodb_uri, new_db, ports[1], "--workers", "2"),
+    ]
     try:
         outputs = [output_until_started(p) for p in processes]
         async with httpx.AsyncClient() as client:
             for port in ports:
                 ready = await client.get(f"http://127.0.0.1:{port}/readyz")
                 assert ready.status_code == 200
+                answer = await client.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": "{ viewer { id } }"}
+                )
+                assert answer.json()["data"] == {"viewer": None}
     finally:
         for process in processes:
             process.terminate()

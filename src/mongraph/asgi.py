@@ -1,0 +1,37 @@
+"""The gateway as an ASGI app factory for process managers.
+
+    MONGODB_URI=mongodb://db:27017/?replicaSet=rs0 \\
+        uvicorn --factory mongraph.asgi:create_gateway --workers 4
+
+`mongraph serve --workers N` runs it this way. Settings come from the environment;
+MONGODB_URI is required (no embedded server in a worker). A worker does not migrate:
+it refuses to start unless the database is at this code's migration version.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from .app import create_app
+from .config import get_settings
+from .datastore.client import Datastore
+from .datastore.migrate import migration_status
+
+__all__ = ["create_gateway"]
+
+
+def create_gateway() -> Starlette:
+    settings = get_settings()
+    uri = settings.mongodb_uri
+    if not uri:
+        raise RuntimeError("MONGODB_URI is required: a worker does not start a database")
+
+    async def connect() -> Datastore:
+        return Datastore.connect(
+            uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
+        )
+
+    async def check_version(store: Datastore) -> None:
+        (await migration_status(store)).check()
+
+    return create_app(connect, settings, on_startup=check_version, live_updates=True)
