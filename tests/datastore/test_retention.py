@@ -4,6 +4,9 @@ through the cascade engine; younger ones, live documents and their order are unt
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -197,3 +200,28 @@ async def test_the_command_prints_progress_and_a_summary(
     assert lines[11:13] == progress[:2]
     assert lines[13].startswith("purged 3 tree(s), 9 document(s)")
     assert await store.db["projects"].count_documents({}) == 0
+
+
+async def test_two_processes_purging_at_once_purge_each_tree_exactly_once(
+    store: Datastore, mongodb_uri: str, alice: MadeUser
+) -> None:
+    await expired_trees(store, alice.doc.id, 20)
+    env = {**os.environ, "MONGODB_URI": mongodb_uri, "MONGRAPH_DB": store.db.name}
+    command = [sys.executable, "-m", "mongraph.cli", "purge-expired", "--batch-size", "2"]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    results = [await asyncio.wait_for(p.communicate(), timeout=120) for p in processes]
+    outputs = [(out.decode(), err.decode()) for out, err in results]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    summaries = [
+        re.search(r"^purged (\d+) tree\(s\), (\d+) document", out, re.M) for out, _ in outputs
+    ]
+    assert all(summaries), outputs
+    assert sum(int(s[1]) for s in summaries if s) == 20
+    assert sum(int(s[2]) for s in summaries if s) == 60
+    for name in ("projects", "scenes", "clips"):
+        assert await store.db[name].count_documents({}) == 0
