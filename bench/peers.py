@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 from .dataset import Dataset
@@ -34,7 +35,8 @@ def graphene(uri: str, db: str) -> Server:
         "--db",
         db,
     ]
-    return Server("graphene-mongo", command, port, cwd=GRAPHENE)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}  # the peer's own venv
+    return Server("graphene-mongo", command, port, cwd=GRAPHENE, env=env)
 
 
 def graphene_bodies(scenario: Scenario, dataset: Dataset) -> list[str] | None:

@@ -29,10 +29,17 @@ def free_port() -> int:
 class Server:
     """An HTTP server in its own process, e.g. `python -m bench.serve gateway --port P`."""
 
-    def __init__(self, name: str, command: Sequence[str], port: int, cwd: Path = ROOT) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        port: int,
+        cwd: Path = ROOT,
+        env: dict[str, str] | None = None,
+    ) -> None:
         """Starts the process; `ready()` waits until it listens (servers start in parallel)."""
         self.name, self.port, self.command = name, port, list(command)
-        self.process = subprocess.Popen(self.command, cwd=cwd, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(self.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
 
     def ready(self) -> Server:
         deadline = time.monotonic() + 120
