@@ -54,7 +54,11 @@ async def store(mongodb_uri: str, commands: CommandCounter) -> AsyncIterator[Dat
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(mongodb_uri="unused", mongraph_cursor_secret=CURSOR_SECRET)
+    # The key cache off: tests that change a key or an account in the database see it at
+    # once; tests/e2e/test_key_cache.py covers the cache.
+    return Settings(
+        mongodb_uri="unused", mongraph_cursor_secret=CURSOR_SECRET, mongraph_key_cache_seconds=0
+    )
 
 
 @pytest.fixture

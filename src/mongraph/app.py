@@ -23,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from .auth import KeyCache
 from .config import Settings, get_settings
 from .context import RequestContext
 from .datastore.changes import watch_chat
@@ -94,6 +95,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._hub_of = hub_of
         self._settings = settings
         self._ide = ide
+        self._keys = KeyCache(settings.mongraph_key_cache_seconds)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from local files; in dev mode with the `make run` key filled in."""
@@ -172,6 +174,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             request=request,
             response=response,
             hub=self._hub_of,
+            keys=self._keys,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:

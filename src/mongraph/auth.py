@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .datastore import users
@@ -13,7 +15,15 @@ from .datastore.documents import ApiKeyDoc, UserDoc, utcnow
 from .datastore.repository import Scope
 from .errors import ApiError, ErrorCode, Unauthenticated
 
-__all__ = ["KEY_PREFIX", "NewApiKey", "Viewer", "authenticate", "hash_secret", "make_api_key"]
+__all__ = [
+    "KEY_PREFIX",
+    "KeyCache",
+    "NewApiKey",
+    "Viewer",
+    "authenticate",
+    "hash_secret",
+    "make_api_key",
+]
 
 KEY_PREFIX = "mgr_"
 _DISPLAY_PREFIX_LEN = len(KEY_PREFIX) + 8
@@ -54,6 +64,45 @@ class Viewer:
         return Scope.unrestricted() if self.is_admin else Scope(owner_id=self.user.id)
 
 
+class KeyCache:
+    """Accounts of keys that authenticated in the last `ttl` seconds, by key hash.
+
+    A hit skips the database lookup, so a revoked key, a suspended account or a
+    changed role takes effect on this process within `ttl` seconds. Only successes
+    are kept; `ttl` 0 turns the cache off.
+    """
+
+    def __init__(
+        self, ttl: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[float, UserDoc]] = {}
+
+    def get(self, digest: str) -> UserDoc | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[digest]
+            return None
+        return entry[1]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def put(self, digest: str, user: UserDoc) -> None:
+        if self.ttl <= 0:
+            return
+        now = self._clock()
+        if len(self._entries) >= self.max_entries:
+            self._entries = {d: e for d, e in self._entries.items() if e[0] > now}
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+        self._entries[digest] = (now + self.ttl, user)
+
+
 def bearer_secret(authorization: str | None) -> str | None:
     """The secret of an `Authorization: Bearer …` header; None when the header is absent."""
     if authorization is None:
@@ -64,7 +113,9 @@ def bearer_secret(authorization: str | None) -> str | None:
     return secret.strip()
 
 
-async def authenticate(store: Datastore, authorization: str | None) -> Viewer | None:
+async def authenticate(
+    store: Datastore, authorization: str | None, cache: KeyCache | None = None
+) -> Viewer | None:
     """The viewer for these credentials; None without credentials.
 
     Unknown, revoked and malformed keys all fail the same way, so the error tells
@@ -76,6 +127,9 @@ async def authenticate(store: Datastore, authorization: str | None) -> Viewer | 
     if not secret.startswith(KEY_PREFIX) or len(secret) != _SECRET_LEN:
         raise Unauthenticated("invalid API key")
     digest = hash_secret(secret)
+    cached = cache.get(digest) if cache is not None else None
+    if cached is not None:
+        return Viewer(user=cached)  # checked when it was cached; its use was recorded then
     user = await users.find_by_key_hash(store, digest)
     key = next(
         (k for k in (user.api_keys if user else []) if hmac.compare_digest(k.secret_hash, digest)),
@@ -87,4 +141,6 @@ async def authenticate(store: Datastore, authorization: str | None) -> Viewer | 
         raise ApiError(ErrorCode.FORBIDDEN, "this account is not active")
     if key.last_used_at is None or utcnow() - key.last_used_at >= users.KEY_TOUCH_INTERVAL:
         await users.touch_key(store, user.id, key.id)
+    if cache is not None:
+        cache.put(digest, user)
     return Viewer(user=user)

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     mongraph_max_tokens: int = Field(default=2000, ge=10, description="Tokens per document.")
     mongraph_max_directives: int = Field(default=50, ge=0, description="Directives per document.")
     mongraph_max_cost: int = Field(default=200_000, ge=1, description="Cost budget per operation.")
+    mongraph_key_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long an authenticated API key is trusted without a database lookup "
+        "(so revoking a key takes effect within it); 0 turns the cache off.",
+    )
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
     )

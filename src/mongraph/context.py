@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import auth
-from .auth import Viewer
+from .auth import KeyCache, Viewer
 from .config import Settings
 from .datastore.client import Datastore
 from .errors import DomainError, Unauthenticated
@@ -37,6 +37,8 @@ class RequestContext:
     connection_params: dict[str, Any] | None = None
     """The payload of a WebSocket's `connection_init` (set by Strawberry)."""
     hub: Callable[[], Hub] = field(default=_no_hub)
+    keys: KeyCache | None = None
+    """Recently authenticated keys of this process (no database lookup for them)."""
 
     async def authenticate(self) -> None:
         """Resolves `authorization` to the viewer once (a database lookup), before execution."""
@@ -44,7 +46,7 @@ class RequestContext:
             return
         self.authenticated = True
         try:
-            viewer = await auth.authenticate(self.store, self.authorization)
+            viewer = await auth.authenticate(self.store, self.authorization, self.keys)
         except DomainError as error:
             self.auth_error = error
             return

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from ..context import RequestContext
 
@@ -30,3 +31,11 @@ class Authenticate(SchemaExtension):
                 error = GraphQLError(str(failure), original_error=failure)
                 self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield
+        if (
+            isinstance(context, RequestContext)
+            and context.keys is not None
+            and self.execution_context.operation_type is OperationType.MUTATION
+        ):
+            # A mutation may have revoked a key or changed an account: this process
+            # forgets every cached key at once; other processes within the cache's TTL.
+            context.keys.clear()
