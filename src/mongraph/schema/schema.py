@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -30,6 +32,21 @@ for _type in _NODE_TYPES:
     register_node_type(_type.__name__, _type.from_doc)
 
 
+_DOCUMENT_CACHE = 256
+
+
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, except that a document that does not parse (or is over
+    the token limit) is left to Strawberry's own parse, which reports it as usual."""
+
+    def on_parse(self) -> Iterator[None]:
+        with contextlib.suppress(GraphQLError):
+            self.execution_context.graphql_document = self.cached_parse_document(
+                self.execution_context.query, **self.execution_context.parse_options
+            )
+        yield
+
+
 class GatewaySchema(strawberry.Schema):
     """Logs only unexpected errors (with their traceback); client errors are not news."""
 
@@ -42,7 +59,14 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; `settings` switch introspection and field suggestions (see docs/security.md)."""
     settings = settings or Settings()
-    extensions: list[Any] = [QueryLimits, Authenticate, ErrorCodes]
+    # Parsed and validated documents are cached by their text (clients send the same few).
+    extensions: list[Any] = [
+        lambda: DocumentCache(maxsize=_DOCUMENT_CACHE),
+        lambda: ValidationCache(maxsize=_DOCUMENT_CACHE),
+        QueryLimits,
+        Authenticate,
+        ErrorCodes,
+    ]
     if not settings.mongraph_introspection:
         extensions.insert(0, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return GatewaySchema(
