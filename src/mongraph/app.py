@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -50,10 +51,30 @@ class PayloadTooLarge(MalformedRequest):
     """The body is over `MONGRAPH_MAX_BODY_BYTES` (HTTP 413)."""
 
 
+class MutationOverGet(MalformedRequest):
+    """A GET that names a mutation: GraphQL over HTTP requires 405 (and `Allow: POST`)."""
+
+
 async def _malformed(_: Request, exc: Exception) -> Response:
     error = {"message": str(exc), "extensions": {"code": ErrorCode.BAD_USER_INPUT.value}}
+    if isinstance(exc, MutationOverGet):
+        return JSONResponse({"errors": [error]}, status_code=405, headers={"Allow": "POST"})
     status = 413 if isinstance(exc, PayloadTooLarge) else 400
     return JSONResponse({"data": None, "errors": [error]}, status_code=status)
+
+
+def _names_a_mutation(query: str | None, operation_name: str | None, max_tokens: int) -> bool:
+    """Whether a document selects a mutation; one that does not parse is left to Strawberry."""
+    if not query:
+        return False
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    return len(operations) == 1 and operations[0].operation is OperationType.MUTATION
 
 
 class BodySizeLimit:
@@ -114,6 +135,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        if request.method == "GET" and _names_a_mutation(
+            request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
+        ):
+            raise MutationOverGet("mutations are not allowed over GET; send them with POST")
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )

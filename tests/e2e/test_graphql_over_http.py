@@ -144,3 +144,27 @@ def test_accept_negotiation() -> None:
     assert not prefers_graphql_response("*/*")
     assert not prefers_graphql_response(None)
     assert not prefers_graphql_response(f"{GRAPHQL_RESPONSE};q=oops")
+
+
+async def test_a_mutation_over_get_is_405_and_not_executed(
+    http: httpx.AsyncClient, alice: MadeUser
+) -> None:
+    auth = {"Authorization": f"Bearer {alice.secret}"}
+    create = 'mutation Make { createProject(input: {name: "via GET"}) { project { id } } }'
+    both = f"query Read {{ viewer {{ displayName }} }} {create}"
+    for params in (
+        {"query": create},
+        {"query": both, "operationName": "Make"},
+    ):
+        response = await http.get("/graphql", params=params, headers=auth)
+        assert response.status_code == 405, params
+        assert response.headers["allow"] == "POST"
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    read = await http.get("/graphql", params={"query": both, "operationName": "Read"}, headers=auth)
+    assert read.json()["data"] == {"viewer": {"displayName": "Alice"}}
+    broken = await http.get("/graphql", params={"query": "mutation {"}, headers=auth)
+    assert broken.status_code == 200  # a syntax error, reported as usual
+    projects = await http.post(
+        "/graphql", json={"query": "{ projects { totalCount } }"}, headers=auth
+    )
+    assert projects.json()["data"]["projects"]["totalCount"] == 0
