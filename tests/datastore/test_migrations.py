@@ -20,6 +20,7 @@ from mongraph.datastore.indexes import ensure_indexes
 from mongraph.datastore.migrate import (
     DatabaseVersionError,
     MigrationError,
+    _locked,
     load_migrations,
     migrate_down,
     migrate_up,
@@ -119,6 +120,18 @@ async def test_an_expired_lock_is_taken_over_and_a_live_one_waited_for(bare: Dat
         {"_id": "lock"}, {"$set": {"expiresAt": utcnow() - timedelta(seconds=1)}}
     )  # its holder died: the lease ran out
     assert len(await migrate_up(bare, package=STEPS)) == 3
+
+
+async def test_a_runner_that_lost_its_lock_stops_before_recording(bare: Datastore) -> None:
+    async with _locked(bare, timedelta(minutes=1), timedelta(seconds=1)) as held:
+        held.check()
+        await held.renew_once()
+        held.check()  # still ours
+        await bare.db["migrations"].update_one({"_id": "lock"}, {"$set": {"owner": "thief"}})
+        await held.renew_once()  # finds it taken over (it had expired, say)
+        with pytest.raises(MigrationError, match="lost the migration lock"):
+            held.check()
+    assert (await bare.db["migrations"].find_one({"_id": "lock"}) or {}).get("owner") == "thief"
 
 
 async def test_a_database_newer_than_the_code_is_refused(bare: Datastore) -> None:

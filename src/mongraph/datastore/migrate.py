@@ -24,6 +24,7 @@ import os
 import pkgutil
 import re
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -32,7 +33,7 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .client import Datastore
 from .documents import utcnow
@@ -160,7 +161,7 @@ class MigrationContext:
         self.report(done, total)
         last: Any = None
         while True:
-            page = {**query, "_id": {"$gt": last}} if last is not None else query
+            page = {"$and": [query, {"_id": {"$gt": last}}]} if last is not None else query
             batch = await coll.find(page).sort("_id", 1).limit(batch_size).to_list()
             if not batch:
                 return done
@@ -274,15 +275,20 @@ class _Lease:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
     lost: bool = False
+    renewed_at: float = 0.0
+    """`time.monotonic()` of the last acquisition or renewal."""
 
     def check(self) -> None:
-        if self.lost:
+        """Raises unless the lock is still ours: not taken over, and renewed within the lease
+        (a process that could not renew for a whole lease may have been taken over)."""
+        if self.lost or time.monotonic() - self.renewed_at > self.duration.total_seconds():
             raise MigrationError("lost the migration lock (it expired while migrating)")
 
     async def try_acquire(self) -> bool:
         now = utcnow()
         fields = {"owner": self.owner, "acquiredAt": now, "expiresAt": now + self.duration}
         coll = self.store.db[COLLECTION]
+        self.renewed_at = time.monotonic()
         try:
             await coll.insert_one({"_id": _LOCK_ID, **fields})
             return True
@@ -294,16 +300,25 @@ class _Lease:
             log.warning("took over an expired migration lock held by %s", taken.get("owner"))
         return taken is not None
 
-    async def renew(self) -> None:
-        while True:
-            await asyncio.sleep(self.duration.total_seconds() / 3)
+    async def renew_once(self) -> None:
+        started = time.monotonic()
+        try:
             result = await self.store.db[COLLECTION].update_one(
                 {"_id": _LOCK_ID, "owner": self.owner},
                 {"$set": {"expiresAt": utcnow() + self.duration}},
             )
-            if result.matched_count == 0:
-                self.lost = True
-                return
+        except PyMongoError as error:  # the next renewal may succeed; `check` counts the time
+            log.warning("could not renew the migration lock: %s", error)
+            return
+        if result.matched_count == 0:
+            self.lost = True
+        else:
+            self.renewed_at = started
+
+    async def renew(self) -> None:
+        while not self.lost:
+            await asyncio.sleep(self.duration.total_seconds() / 3)
+            await self.renew_once()
 
     async def release(self) -> None:
         await self.store.db[COLLECTION].delete_one({"_id": _LOCK_ID, "owner": self.owner})
