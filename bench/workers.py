@@ -6,7 +6,7 @@
 Starts an in-memory SecantusDB, migrates it, creates a user with an API key, then for
 each N starts `mongraph serve --workers N` on it and drives it with `wrk` (Debian
 package `wrk`) in another process: POST /graphql `{ viewer { id displayName } }` with
-the key (one indexed `find` on the key hash per request). Prints requests/s, latency
+the key (the key lookup is one indexed `find`, cached 1 s per worker). Prints requests/s, latency
 percentiles and the CPU seconds each party used during the measured window, and the
 load average before each run (the machine may be shared: other processes' CPU use
 lowers every number here).

@@ -38,9 +38,9 @@ class ProgressPrinter:
         print(f"  {label}: {done}/{total} ({percent}%)", file=out, flush=True)
 
 
-def _announcer(out: TextIO) -> Callable[[Migration], None]:
+def _announcer(out: TextIO, verb: str = "applying") -> Callable[[Migration], None]:
     def announce(migration: Migration) -> None:
-        print(f"applying {migration.label}: {migration.description}", file=out, flush=True)
+        print(f"{verb} {migration.label}: {migration.description}", file=out, flush=True)
 
     return announce
 
@@ -66,7 +66,10 @@ async def _migrate(store: Datastore, args: argparse.Namespace) -> int:
         verb = "applied"
     elif args.action == "down":
         done = await migrate_down(
-            store, args.steps, progress=ProgressPrinter(), on_start=_announcer(sys.stdout)
+            store,
+            args.steps,
+            progress=ProgressPrinter(),
+            on_start=_announcer(sys.stdout, "undoing"),
         )
         verb = "undid"
     else:

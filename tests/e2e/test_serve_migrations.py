@@ -91,6 +91,7 @@ async def test_migrate_status_up_and_down_on_the_command_line(cli: Cli, new_db: 
     assert "how many migrations" in missing_n.stderr
     down = await cli(new_db, "migrate", "down", "1")
     assert down.returncode == 0, down.stderr
+    assert down.stdout.startswith("undoing 0001 collections: ")
     assert "undid 1 migration(s)" in down.stdout
     assert down.stdout.splitlines()[-1] == "database at version 0; this code knows 1; 1 pending"
 
