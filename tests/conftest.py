@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.migrate import migrate_up
 from mongraph.embedded import EmbeddedServer
+from tests.utils.apps import app_client
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser, make_user
 from tests.utils.graphql import GraphQLClient
@@ -63,14 +63,8 @@ def settings() -> Settings:
 
 @pytest.fixture
 async def http(store: Datastore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async def same_store() -> Datastore:
-        return store
-
-    app = create_app(same_store, settings, close_store=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with app_client(store, settings) as client:
+        yield client
 
 
 @pytest.fixture

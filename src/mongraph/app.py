@@ -1,4 +1,4 @@
-"""Starlette app factory: /graphql (HTTP, GraphiQL), /healthz, /readyz."""
+"""Starlette app factory: /graphql (HTTP, GraphiQL), /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -35,10 +36,13 @@ from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQL
 from .live import Hub
 from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
+from .observability import Telemetry, record_errors
+from .observability.middleware import RequestObserver
 from .schema.schema import build_schema
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
+    from opentelemetry.trace import TracerProvider
 
 __all__ = ["GraphQLApp", "create_app"]
 
@@ -57,6 +61,7 @@ class MutationOverGet(MalformedRequest):
 
 async def _malformed(_: Request, exc: Exception) -> Response:
     error = {"message": str(exc), "extensions": {"code": ErrorCode.BAD_USER_INPUT.value}}
+    record_errors([ErrorCode.BAD_USER_INPUT.value])
     if isinstance(exc, MutationOverGet):
         return JSONResponse({"errors": [error]}, status_code=405, headers={"Allow": "POST"})
     status = 413 if isinstance(exc, PayloadTooLarge) else 400
@@ -227,15 +232,24 @@ def create_app(
     close_store: bool = True,
     live_updates: bool = False,
     graphiql_dir: Path = ASSETS_DIR,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """The gateway; `store_factory` connects at startup and the store is closed at shutdown.
 
     `live_updates` opens the change stream at startup (`serve` does); otherwise it
     opens with the first subscription. `graphiql_dir` holds the built GraphiQL assets;
     `app.state.graphiql_api_key` (set by `serve` for its dev key) is shown in dev mode.
+    `tracer_provider` turns tracing on with that provider (else the OTEL_* environment
+    and `MONGRAPH_OTEL` decide, see docs/operations.md).
     """
     settings = settings or get_settings()
     state: dict[str, Any] = {}
+    telemetry = Telemetry(
+        settings,
+        pool=lambda: state["store"].monitor.pool if "store" in state else None,
+        subscriptions=lambda: state["hub"].subscription_count if "hub" in state else None,
+        tracer_provider=tracer_provider,
+    )
 
     def store_of() -> Datastore:
         store: Datastore = state["store"]
@@ -248,6 +262,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = state["store"] = await store_factory()
+        store.monitor.attach(telemetry)
         hub = state["hub"] = app.state.hub = Hub(
             lambda token: watch_chat(store, resume_after=token)
         )
@@ -260,8 +275,10 @@ def create_app(
         finally:
             await state.pop("hub").close()
             state.pop("store")
+            store.monitor.detach(telemetry)
             if close_store:
                 await store.close()
+            telemetry.shutdown()
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -282,9 +299,19 @@ def create_app(
     ]
     if graphiql_dir.is_dir():
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=graphiql_dir)))
+    metrics = telemetry.metrics
+    if metrics is not None:
+
+        async def metrics_page(_: Request) -> Response:
+            return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+        routes.append(Route("/metrics", metrics_page))
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={MalformedRequest: _malformed},
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.mongraph_max_body_bytes)],
+        middleware=[
+            Middleware(RequestObserver, telemetry=telemetry, paths=frozenset({"/graphql"})),
+            Middleware(BodySizeLimit, max_bytes=settings.mongraph_max_body_bytes),
+        ],
     )

@@ -160,8 +160,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .app import create_app
     from .datastore.client import Datastore
     from .datastore.migrate import MigrationError
+    from .observability.logs import configure_logging
     from .seed import ensure_dev_key, seed_demo_data
 
+    configure_logging(settings.mongraph_log_format)
     with database_uri(settings) as (uri, embedded):
 
         async def prepare() -> str | None:
@@ -203,7 +205,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
         app = create_app(connect, settings, live_updates=True)
         app.state.graphiql_api_key = dev_key  # shown in GraphiQL in dev mode only
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # Our request line replaces uvicorn's access log (which would log query strings),
+        # and uvicorn's own records go through the root handler (JSON or text).
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +72,24 @@ class Settings(BaseSettings):
     mongraph_retention: timedelta = Field(
         default=timedelta(days=30),
         description="How long soft-deleted trees are kept before `purge-expired` removes them.",
+    )
+
+    mongraph_metrics: bool = Field(
+        default=True, description="Serve Prometheus metrics on /metrics."
+    )
+    mongraph_metrics_max_operations: int = Field(
+        default=100,
+        ge=1,
+        description="Distinct operation names labelled in metrics; later ones count as `other`.",
+    )
+    mongraph_request_log: bool = Field(default=True, description="One log line per request.")
+    mongraph_log_format: Literal["json", "text"] = Field(
+        default="json", description="`serve`'s log lines: JSON objects or text."
+    )
+    mongraph_otel: bool = Field(
+        default=False,
+        description="OpenTelemetry tracing (the `otel` extra); also on when "
+        "OTEL_EXPORTER_OTLP_ENDPOINT is set.",
     )
 
     @field_validator("mongraph_retention", mode="before")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -79,7 +80,11 @@ class Hub:
     async def start(self) -> None:
         """Opens the stream (idempotent) and waits until it sees changes."""
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="mongraph-live-hub")
+            # A fresh context: the stream belongs to the process, not to the request
+            # (its trace, its log line) that happened to open it.
+            self._task = asyncio.create_task(
+                self._run(), name="mongraph-live-hub", context=contextvars.Context()
+            )
         await self._open.wait()
 
     async def close(self) -> None:

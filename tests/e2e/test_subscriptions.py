@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser
 from tests.utils.faults import FailPoint
 from tests.utils.graphql import GraphQLClient
+from tests.utils.metrics import scrape, value
 from tests.utils.server import serving
 from tests.utils.ws import LEGACY_WS, TRANSPORT_WS, GraphQLWebSocket
 
@@ -191,3 +193,35 @@ async def test_stream_resumes_after_a_dropped_connection(
     await post(gql, conversation, "after the fault")
     assert text_of(await ws.next_payload()) == "after the fault"
     await ws.close()
+
+
+async def test_open_subscriptions_are_a_metric_and_a_connection_is_one_log_line(
+    live: LiveServer, alice: MadeUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="mongraph.request")
+    conversation = await create_conversation(live.client(alice.secret))
+    assert value(await scrape(live.http), "mongraph_subscriptions_open") == 0
+    sockets = [await GraphQLWebSocket.open(live.address, alice.secret) for _ in range(2)]
+    for ws in sockets:
+        await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
+    await live.until_subscribed(2)
+    assert value(await scrape(live.http), "mongraph_subscriptions_open") == 2
+    for ws in sockets:
+        await ws.close()
+    for _ in range(200):
+        if live.hub.subscription_count == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert value(await scrape(live.http), "mongraph_subscriptions_open") == 0
+    for _ in range(200):
+        closed = [r for r in caplog.records if r.getMessage() == "websocket closed"]
+        if len(closed) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert len(closed) == 2
+    for record in closed:
+        fields = record.fields  # type: ignore[attr-defined]
+        assert fields["status"] == 101
+        assert fields["operation"] == "anonymous"
+        assert fields["operation_type"] == "subscription"
+        assert fields["db_commands"] >= 2  # the key, the conversation

@@ -12,6 +12,7 @@ from pymongo.monitoring import CommandListener
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from .monitoring import Monitor
 from .pagination import CursorCodec
 
 __all__ = ["Datastore", "Session"]
@@ -30,10 +31,18 @@ class Datastore:
         await store.ping()
     """
 
-    def __init__(self, client: AsyncMongoClient[Doc], db_name: str, cursor_secret: str) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[Doc],
+        db_name: str,
+        cursor_secret: str,
+        monitor: Monitor | None = None,
+    ) -> None:
         self.client = client
         self.db: AsyncDatabase[Doc] = client[db_name]
         self.cursors = CursorCodec(cursor_secret)
+        self.monitor = monitor or Monitor()
+        """The client's command and pool events (metrics and tracing attach to it)."""
 
     @classmethod
     def connect(
@@ -45,14 +54,15 @@ class Datastore:
         listeners: Sequence[CommandListener] = (),
         server_selection_timeout_ms: int = 5000,
     ) -> Datastore:
+        monitor = Monitor()
         client: AsyncMongoClient[Doc] = AsyncMongoClient(
             uri,
             tz_aware=True,
-            event_listeners=list(listeners),
+            event_listeners=[monitor, *listeners],
             serverSelectionTimeoutMS=server_selection_timeout_ms,
             appname="mongraph",
         )
-        return cls(client, db_name, cursor_secret)
+        return cls(client, db_name, cursor_secret, monitor)
 
     async def ping(self) -> bool:
         try:

@@ -16,6 +16,7 @@ from ..datastore.documents import Document
 from ..datastore.pagination import Page
 from ..datastore.relations import RELATIONS
 from ..datastore.repository import ChildCountQuery, ChildPageQuery, Repository, Scope
+from ..observability import observe_batch
 
 __all__ = ["Loaders"]
 
@@ -53,9 +54,13 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         key = (kind, collection)
         if key not in self._loaders:
-            self._loaders[key] = DataLoader(
-                make(self._repo(collection)), batch=self._batching, max_batch_size=1000
-            )
+            load = make(self._repo(collection))
+
+            async def batch(keys: Sequence[Any]) -> Any:
+                with observe_batch(collection, kind, len(keys)):
+                    return await load(keys)
+
+            self._loaders[key] = DataLoader(batch, batch=self._batching, max_batch_size=1000)
         return self._loaders[key]
 
     def by_id(self, collection: str) -> DataLoader[Any, Any]:

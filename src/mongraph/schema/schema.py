@@ -20,6 +20,7 @@ from .errors import ErrorCodes, log_unexpected
 from .identity import CreditTransaction, User
 from .limits import QueryLimits
 from .mutation import Mutation
+from .observe import ObserveOperation
 from .query import Query
 from .scalars import SCALAR_MAP
 from .storyboard import Character, Clip, Project, Scene
@@ -61,6 +62,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     # Parsed and validated documents are cached by their text (clients send the same few).
     extensions: list[Any] = [
+        ObserveOperation,
         lambda: DocumentCache(maxsize=_DOCUMENT_CACHE),
         lambda: ValidationCache(maxsize=_DOCUMENT_CACHE),
         QueryLimits,
@@ -68,7 +70,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ErrorCodes,
     ]
     if not settings.mongraph_introspection:
-        extensions.insert(0, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.insert(1, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
