@@ -23,7 +23,8 @@ async def no_store():
     raise AssertionError("not started")
 
 app = create_app(no_store, Settings(mongodb_uri="unused"))
-print("routes:", sorted(route.path for route in app.routes))
+paths = {route.path for route in app.routes}
+print("routes:", sorted(paths & {"/graphql", "/metrics"}))
 try:
     create_app(no_store, Settings(mongodb_uri="unused", mongraph_otel=True))
 except RuntimeError as error:
@@ -39,7 +40,7 @@ def test_the_gateway_runs_without_opentelemetry_installed() -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "routes: ['/graphql', '/graphql', '/healthz', '/metrics', '/readyz']"
+    assert lines[0] == "routes: ['/graphql', '/metrics']"
     assert lines[1].startswith("refused: tracing is configured")
     assert "mongraph[otel]" in lines[1]
     assert lines[2] == "loaded: []"
