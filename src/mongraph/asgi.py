@@ -16,12 +16,14 @@ from .app import create_app
 from .config import get_settings
 from .datastore.client import Datastore
 from .datastore.migrate import migration_status
+from .observability.logs import configure_logging
 
 __all__ = ["create_gateway"]
 
 
 def create_gateway() -> Starlette:
     settings = get_settings()
+    configure_logging(settings.mongraph_log_format)  # a worker process starts without any
     uri = settings.mongodb_uri
     if not uri:
         raise RuntimeError("MONGODB_URI is required: a worker does not start a database")

@@ -194,7 +194,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 workers=args.workers,
                 host=args.host,
                 port=args.port,
-                log_level="info",
+                log_config=None,  # each worker's create_gateway sets up logging
+                access_log=False,
             )
             return 0
 
