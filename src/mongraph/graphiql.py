@@ -122,6 +122,7 @@ class GraphiQLPage:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="GraphiQL {escape(self._manifest.graphiql_version)}">
 <title>mongraph · GraphiQL</title>
+<link rel="icon" href="data:,">
 {stylesheet}
 <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
 <script id="graphiql-config" type="application/json">{_json_for_script(config)}</script>
