@@ -110,6 +110,64 @@ async def test_nodes_answer_nonexistent_and_forbidden_alike(
     assert "errors" not in singles[0]
 
 
+async def test_every_node_type_is_reachable_by_id(
+    gql: GraphQLClient, http: httpx.AsyncClient, alice: MadeUser, bob: MadeUser, admin: MadeUser
+) -> None:
+    """Each type implementing Node comes back from `node` and `nodes` for those who may see it."""
+    from graphql import GraphQLObjectType, build_schema
+
+    from mongraph.schema.schema import export_sdl
+
+    schema = build_schema(export_sdl())
+    node_types = {
+        name
+        for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLObjectType) and "Node" in {i.name for i in t.interfaces}
+    }
+    root = GraphQLClient(http, admin.secret)
+    project = await create_project(gql)
+    scene = await create_scene(gql, project)
+    character = await create_character(gql, project)
+    clip = await create_clip(gql, scene)
+    conversation = await create_conversation(gql)
+    message = await post(gql, conversation, "hi")
+    credit = await apply_credit(root, alice.global_id, "CREDIT", "1", "n1")
+    key = (await gql.ok('mutation { createApiKey(input: {name: "n"}) { apiKey { id } } }'))[
+        "createApiKey"
+    ]["apiKey"]["id"]
+    ids = {
+        "Project": project,
+        "Scene": scene,
+        "Character": character,
+        "Clip": clip,
+        "Conversation": conversation,
+        "Message": message,
+        "CreditTransaction": credit["transaction"]["id"],
+        "ApiKey": key,
+        "User": alice.global_id,
+    }
+    assert set(ids) == node_types
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+    for viewer, visible in [(gql, True), (root, True), (gql.as_user(bob.secret), False)]:
+        nodes = (await viewer.ok(query, {"ids": list(ids.values())}))["nodes"]
+        expected = [{"__typename": t, "id": i} if visible else None for t, i in ids.items()]
+        assert nodes == expected
+        for type_name, global_id in ids.items():
+            single = await viewer.ok("query($id: ID!) { node(id: $id) { id } }", {"id": global_id})
+            assert single["node"] == ({"id": global_id} if visible else None), type_name
+    anonymous = GraphQLClient(http)
+    assert await anonymous.error_codes(query, {"ids": [key]}) == ["UNAUTHENTICATED"]
+    # an API key's fields through `node`, and a key id nobody has
+    data = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on ApiKey { name prefix revokedAt } } }", {"id": key}
+    )
+    assert data["node"]["name"] == "n"
+    unknown = encode_global_id("ApiKey", ProjectDoc(owner_id=alice.doc.id, name="x").id)
+    assert (await gql.ok("query($id: ID!) { node(id: $id) { id } }", {"id": unknown})) == {
+        "node": None
+    }
+
+
 @dataclass(frozen=True)
 class Conn:
     """A connection reached by `query` (with `$first`, `$after` and maybe `$id`) at `path`."""

@@ -73,6 +73,9 @@ class CollectionSpec:
     sibling_parents: tuple[tuple[str, str], ...] = ()
     """`(field, collection)` of the document owning a sibling group, most specific last."""
     indexes: tuple[Index, ...] = ()
+    embedded_nodes: tuple[tuple[str, str], ...] = ()
+    """`(type name, array field)` of Node types stored inside these documents (each
+    element has an `id`, indexed as `<array>.id`); `node(id)` finds them through it."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             document=UserDoc,
             soft_delete=False,
             owner_field=None,
+            embedded_nodes=(("ApiKey", "apiKeys"),),
             indexes=(
                 Index((("apiKeys.secretHash", 1),), unique=True, sparse=True),
                 Index((("apiKeys.id", 1),), sparse=True),
@@ -272,3 +276,12 @@ def parent_relations(collection: str) -> list[Relation]:
 
 def collection_for_type(type_name: str) -> CollectionSpec | None:
     return next((c for c in COLLECTIONS.values() if c.type_name == type_name), None)
+
+
+def holder_of_type(type_name: str) -> tuple[CollectionSpec, str] | None:
+    """The collection and array field that embed documents of a Node type, if any."""
+    for spec in COLLECTIONS.values():
+        for embedded, array in spec.embedded_nodes:
+            if embedded == type_name:
+                return spec, array
+    return None

@@ -118,6 +118,20 @@ class Repository:
         cursor = self.coll.find(query, limit=len(ids), batch_size=len(ids) + 1)
         return {raw["_id"]: self._parse(raw) async for raw in cursor}
 
+    async def by_embedded_ids(
+        self, array: str, ids: Sequence[ObjectId]
+    ) -> dict[ObjectId, Document]:
+        """The documents holding elements of `array` with these ids, by element id."""
+        query = self.scope.apply(self.spec, {f"{array}.id": {"$in": list(ids)}})
+        wanted = set(ids)
+        found: dict[ObjectId, Document] = {}
+        async for raw in self.coll.find(query, limit=len(ids), batch_size=len(ids) + 1):
+            doc = self._parse(raw)
+            for element in raw.get(array, ()):
+                if element.get("id") in wanted:
+                    found[element["id"]] = doc
+        return found
+
     async def find_page(
         self,
         query: Raw,

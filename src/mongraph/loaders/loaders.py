@@ -75,6 +75,18 @@ class Loaders:
 
         return self._get("by_id", collection, make)
 
+    def holder_by_embedded_id(self, collection: str, array: str) -> DataLoader[Any, Any]:
+        """Id of an element of `array` → the document holding it, or None."""
+
+        def make(repo: Repository) -> Callable[[Sequence[ObjectIdLike]], Any]:
+            async def batch(ids: Sequence[ObjectIdLike]) -> list[Document | None]:
+                found = await repo.by_embedded_ids(array, ids)
+                return [found.get(i) for i in ids]
+
+            return batch
+
+        return self._get(f"embedded:{array}", collection, make)
+
     async def child_page(self, parent_id: ObjectIdLike, query: ChildPageQuery) -> Page[Document]:
         child = RELATIONS[query.relation].child
         loader = self._get("page", child, lambda repo: repo.child_pages)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..auth import Viewer
 from ..context import RequestContext
 from ..datastore.documents import SoftDeletableDoc, UserDoc
-from ..datastore.relations import RELATIONS, collection_for_type
+from ..datastore.relations import RELATIONS, collection_for_type, holder_of_type
 from ..datastore.repository import to_object_id
 from ..errors import BadInput
 from ..schema.ids import decode_global_id
@@ -30,13 +31,15 @@ def check_node_count(ids: Sequence[str]) -> None:
 
 async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
     """The object, or None when it does not exist, is deleted or the viewer may not see it."""
-    viewer = ctx.viewer
+    viewer = ctx.viewer  # UNAUTHENTICATED for anonymous callers, before any lookup
     type_name, hex_id = decode_global_id(global_id)
     spec = collection_for_type(type_name)
     build = _BUILDERS.get(type_name)
     oid = to_object_id(hex_id)
-    if spec is None or build is None or oid is None:
+    if build is None or oid is None:
         return None
+    if spec is None:
+        return await _resolve_embedded(ctx, viewer, type_name, oid, build)
     doc = await ctx.loaders.by_id(spec.name).load(oid)
     if doc is None or (isinstance(doc, SoftDeletableDoc) and doc.deleted_at is not None):
         return None
@@ -46,6 +49,29 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
         parent_id = doc.model_dump(by_alias=True).get(rel.foreign_key)
         if await ctx.loaders.by_id(rel.parent).load(parent_id) is None:
             return None
-    if isinstance(doc, UserDoc) and not (viewer.is_admin or doc.id == viewer.user.id):
+    if not _may_see_user(viewer, doc):
         return None
     return build(doc)
+
+
+def _may_see_user(viewer: Viewer, doc: Any) -> bool:
+    """A user document (and what it embeds) is visible to that user and to admins."""
+    return not isinstance(doc, UserDoc) or viewer.is_admin or doc.id == viewer.user.id
+
+
+async def _resolve_embedded(
+    ctx: RequestContext, viewer: Viewer, type_name: str, oid: Any, build: Callable[[Any], Any]
+) -> Any:
+    """A Node stored inside another document (an API key inside its user)."""
+    holder = holder_of_type(type_name)
+    if holder is None:
+        return None
+    spec, array = holder
+    doc = await ctx.loaders.holder_by_embedded_id(spec.name, array).load(oid)
+    if doc is None or not _may_see_user(viewer, doc):
+        return None
+    field = next(
+        name for name, info in type(doc).model_fields.items() if (info.alias or name) == array
+    )
+    element = next((e for e in getattr(doc, field) if e.id == oid), None)
+    return None if element is None else build(element)

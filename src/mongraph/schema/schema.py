@@ -17,7 +17,7 @@ from ..resolvers.nodes import register_node_type
 from .auth import Authenticate
 from .chat import Conversation, Message
 from .errors import ErrorCodes, log_unexpected
-from .identity import CreditTransaction, User
+from .identity import ApiKey, CreditTransaction, User
 from .limits import QueryLimits
 from .mutation import Mutation
 from .observe import ObserveOperation
@@ -28,7 +28,9 @@ from .subscription import Subscription
 
 __all__ = ["build_schema", "export_sdl"]
 
-_NODE_TYPES = (Project, Scene, Clip, Character, User, CreditTransaction, Conversation, Message)
+_NODE_TYPES = (
+    Project, Scene, Clip, Character, User, CreditTransaction, Conversation, Message, ApiKey,
+)  # fmt: skip
 for _type in _NODE_TYPES:
     register_node_type(_type.__name__, _type.from_doc)
 
