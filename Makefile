@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && echo yes)
 GRAPHIQL := src/mongraph/static/graphiql/manifest.json
 
-.PHONY: run test lint typecheck pytest schema sync sync-embedded web client-typescript client-python bench bench-workers
+.PHONY: run test lint typecheck pytest schema sync sync-embedded web client-typescript client-python bench bench-workers load fuzz
 
 ## Runs the gateway on http://127.0.0.1:8000/graphql (embedded database unless MONGODB_URI is set).
 run: sync-embedded web
@@ -69,3 +69,12 @@ bench: sync
 ## Throughput of 1, 2 and 4 gateway workers (needs `wrk`; not part of `make test`).
 bench-workers: sync
 	$(UV) run --frozen python -m bench.workers
+
+## The full load test: 50 clients for 5 minutes, invariants checked, report in load-report.json.
+load: sync
+	MONGRAPH_LOAD_SECONDS=300 MONGRAPH_LOAD_REPORT=load-report.json \
+		$(UV) run --frozen pytest tests/load -q -s
+
+## Long fuzzing: 100 generated operations per root field.
+fuzz: sync
+	MONGRAPH_FUZZ_EXAMPLES=100 $(UV) run --frozen pytest tests/fuzz -q

@@ -20,6 +20,7 @@ from mongraph.embedded import EmbeddedServer
 from tests.utils.apps import app_client
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser, make_user
+from tests.utils.faults import FailPoint
 from tests.utils.graphql import GraphQLClient
 
 CURSOR_SECRET = "test-cursor-secret"
@@ -40,6 +41,14 @@ def commands() -> CommandCounter:
 
 
 @pytest.fixture
+def failpoint(mongodb_uri: str, commands: CommandCounter) -> Iterator[FailPoint]:
+    """`configureFailPoint` on the test server; disarmed after the test."""
+    point = FailPoint(mongodb_uri, commands)
+    yield point
+    point.close()
+
+
+@pytest.fixture
 async def store(mongodb_uri: str, commands: CommandCounter) -> AsyncIterator[Datastore]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     datastore = Datastore.connect(
@@ -55,9 +64,13 @@ async def store(mongodb_uri: str, commands: CommandCounter) -> AsyncIterator[Dat
 @pytest.fixture
 def settings() -> Settings:
     # The key cache off: tests that change a key or an account in the database see it at
-    # once; tests/e2e/test_key_cache.py covers the cache.
+    # once; tests/e2e/test_key_cache.py covers the cache. A generous database deadline:
+    # the suite shares two cores with whatever else runs.
     return Settings(
-        mongodb_uri="unused", mongraph_cursor_secret=CURSOR_SECRET, mongraph_key_cache_seconds=0
+        mongodb_uri="unused",
+        mongraph_cursor_secret=CURSOR_SECRET,
+        mongraph_key_cache_seconds=0,
+        mongraph_db_timeout=60,
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,6 +33,7 @@ from .config import Settings, get_settings
 from .context import RequestContext
 from .datastore.changes import watch_chat
 from .datastore.client import Datastore
+from .datastore.errors import is_unavailable
 from .datastore.repository import Scope
 from .errors import ErrorCode
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
@@ -45,6 +49,13 @@ if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
 __all__ = ["GraphQLApp", "create_app"]
+
+log = logging.getLogger("mongraph")
+STARTUP_RETRY_SECONDS = 1.0
+
+
+def _unreachable(error: BaseException) -> bool:
+    return is_unavailable(error) or isinstance(error, TimeoutError)
 
 
 class MalformedRequest(Exception):
@@ -140,13 +151,15 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """One HTTP operation, every database command in it bounded by `MONGRAPH_DB_TIMEOUT`."""
         if request.method == "GET" and _names_a_mutation(
             request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
         ):
             raise MutationOverGet("mutations are not allowed over GET; send them with POST")
-        result = await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
+        with Datastore.deadline(self._settings.mongraph_db_timeout):
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         if prefers_graphql_response(request.headers.get("accept")):
             sub_response.media_type = GRAPHQL_RESPONSE
             status = request_error_status(result)
@@ -259,6 +272,26 @@ def create_app(
         hub: Hub = state["hub"]
         return hub
 
+    async def prepare(store: Datastore, hub: Hub) -> None:
+        if on_startup is not None:
+            await on_startup(store)
+        if live_updates:
+            await asyncio.wait_for(hub.start(), settings.mongraph_db_timeout)
+
+    async def prepare_when_reachable(store: Datastore, hub: Hub) -> None:
+        while True:
+            await asyncio.sleep(STARTUP_RETRY_SECONDS)
+            try:
+                await prepare(store, hub)
+            except Exception as error:
+                if not _unreachable(error):
+                    log.exception("startup failed; the gateway stays unready")
+                    return
+                continue
+            log.info("the database is reachable; the gateway is ready")
+            state["ready"] = True
+            return
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = state["store"] = await store_factory()
@@ -266,13 +299,25 @@ def create_app(
         hub = state["hub"] = app.state.hub = Hub(
             lambda token: watch_chat(store, resume_after=token)
         )
-        if on_startup is not None:
-            await on_startup(store)
-        if live_updates:
-            await hub.start()
+        state["ready"] = False
+        retry: asyncio.Task[None] | None = None
+        try:
+            await prepare(store, hub)
+            state["ready"] = True
+        except Exception as error:
+            if not _unreachable(error):
+                raise
+            # Start anyway: /readyz says 503 and requests fail fast with
+            # SERVICE_UNAVAILABLE until the database answers; no restart needed.
+            log.warning("the database is unreachable; retrying in the background")
+            retry = asyncio.create_task(prepare_when_reachable(store, hub))
         try:
             yield
         finally:
+            if retry is not None:
+                retry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await retry
             await state.pop("hub").close()
             state.pop("store")
             store.monitor.detach(telemetry)
@@ -284,8 +329,7 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        store = state.get("store")
-        if store is not None and await store.ping():
+        if state.get("ready") and await store_of().ping(settings.mongraph_db_timeout):
             hub: Hub = state["hub"]
             return JSONResponse({"status": "ready", "subscriptions": hub.subscription_count})
         return JSONResponse({"status": "unavailable"}, status_code=503)

@@ -43,7 +43,10 @@ async def connected(settings: Settings, uri: str) -> AsyncIterator[Datastore]:
     from .datastore.client import Datastore
 
     store = Datastore.connect(
-        uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
+        uri,
+        settings.mongraph_db,
+        cursor_secret=settings.mongraph_cursor_secret,
+        timeout_seconds=settings.mongraph_db_timeout,
     )
     try:
         yield store
@@ -159,6 +162,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .datastore.client import Datastore
+    from .datastore.errors import is_unavailable
     from .datastore.migrate import MigrationError
     from .observability.logs import configure_logging
     from .seed import ensure_dev_key, seed_demo_data
@@ -181,10 +185,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 return secret
 
+        dev_key: str | None = None
+        prepared = True
         try:  # before uvicorn, so that a refusal is one clear line and a nonzero exit
             dev_key = asyncio.run(prepare())
         except MigrationError as error:
             return _refused(error)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # Serve anyway (/readyz 503); the version check runs once the database answers.
+            log.warning("the database is unreachable; serving and retrying")
+            prepared = False
 
         if args.workers > 1:
             os.environ["MONGODB_URI"] = uri  # the workers attach to this database
@@ -201,10 +213,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
         async def connect() -> Datastore:
             return Datastore.connect(
-                uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
+                uri,
+                settings.mongraph_db,
+                cursor_secret=settings.mongraph_cursor_secret,
+                timeout_seconds=settings.mongraph_db_timeout,
             )
 
-        app = create_app(connect, settings, live_updates=True)
+        async def check_version(store: Datastore) -> None:
+            """The database was unreachable before uvicorn: check it once it answers."""
+            await prepare_database(store, migrate=_migrates(settings, embedded))
+
+        startup = None if prepared else check_version
+        app = create_app(connect, settings, on_startup=startup, live_updates=True)
         app.state.graphiql_api_key = dev_key  # shown in GraphiQL in dev mode only
         # Our request line replaces uvicorn's access log (which would log query strings),
         # and uvicorn's own records go through the root handler (JSON or text).

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         default=Path(".mongraph-data"),
         description="Where the embedded server keeps its files.",
     )
+    mongraph_db_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="Seconds a request may wait for the database before SERVICE_UNAVAILABLE.",
+    )
     mongraph_cursor_secret: str = Field(
         default="mongraph-dev-cursor-secret",
         description="Key that signs pagination cursors; set it in production.",

@@ -79,9 +79,13 @@ class EmbeddedServer:
     `data_dir=None` keeps everything in memory (tests).
     """
 
-    def __init__(self, data_dir: Path | None, *, test_commands: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path | None, *, test_commands: bool = False, port: int = 0
+    ) -> None:
+        """`port=0` picks a free loopback port."""
         self.data_dir = data_dir
         self.test_commands = test_commands
+        self.requested_port = port
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -89,10 +93,15 @@ class EmbeddedServer:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
 
+    @property
+    def pid(self) -> int | None:
+        """The server process this object started (None when attached or stopped)."""
+        return self._process.pid if self._process is not None else None
+
     def start(self, timeout: float = 30.0) -> str:
         if self.data_dir is not None and self._attach():
             return self.uri
-        self.port = _free_port()
+        self.port = self.requested_port or _free_port()
         storage = ":memory:"
         log = subprocess.DEVNULL
         if self.data_dir is not None:

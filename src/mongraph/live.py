@@ -80,8 +80,8 @@ class Hub:
     async def start(self) -> None:
         """Opens the stream (idempotent) and waits until it sees changes."""
         if self._task is None or self._task.done():
-            # A fresh context: the stream belongs to the process, not to the request
-            # (its trace, its log line) that happened to open it.
+            # A fresh context: the stream belongs to the process, not to the request (its
+            # deadline, its trace, its log line) that happened to open it.
             self._task = asyncio.create_task(
                 self._run(), name="mongraph-live-hub", context=contextvars.Context()
             )

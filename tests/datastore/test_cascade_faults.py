@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,13 +13,6 @@ from tests.utils.graphql import GraphQLClient
 from tests.utils.storyboard import build_tree
 
 STORYBOARD = ("projects", "scenes", "clips", "characters")
-
-
-@pytest.fixture
-def failpoint(mongodb_uri: str, commands: CommandCounter) -> Iterator[FailPoint]:
-    point = FailPoint(mongodb_uri, commands)
-    yield point
-    point.close()
 
 
 async def snapshot(store: Datastore) -> dict[str, list[dict[str, Any]]]:

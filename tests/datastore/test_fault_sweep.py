@@ -13,7 +13,7 @@ position k it injects one failure at the k-th command (`failCommand` armed with
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,13 +62,6 @@ COLLECTIONS = [
     "transactions",
     "users",
 ]
-
-
-@pytest.fixture
-def failpoint(mongodb_uri: str, commands: CommandCounter) -> Iterator[FailPoint]:
-    point = FailPoint(mongodb_uri, commands)
-    yield point
-    point.close()
 
 
 async def snapshot(store: Datastore, *, exact: bool) -> dict[str, list[Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,7 @@ import httpx
 from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.utils.gateway import free_port
 
 
 def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
@@ -94,7 +87,7 @@ async def test_readyz_is_503_when_the_database_does_not_answer(settings: Setting
             f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
             "x",
             cursor_secret="s",
-            server_selection_timeout_ms=200,
+            timeout_seconds=0.2,
         )
 
     app = create_app(unreachable, settings)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -13,38 +10,19 @@ import httpx
 import pytest
 
 from mongraph.datastore.client import Datastore
-from tests.e2e.test_serve import free_port
 from tests.utils.chat import create_conversation, post
 from tests.utils.factories import MadeUser
+from tests.utils.gateway import free_port, start_gateway
 from tests.utils.graphql import GraphQLClient
 from tests.utils.ws import GraphQLWebSocket
 
 MESSAGE_ADDED = "subscription($id: ID!) { messageAdded(conversationId: $id) { content { text } } }"
 
 
-def start_gateway(uri: str, db: str, port: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "MONGODB_URI": uri, "MONGRAPH_DB": db}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if "Application startup complete" in line or process.poll() is not None:
-            break
-    assert process.poll() is None, "the gateway did not start"
-    return process
-
-
 @pytest.fixture
 def gateways(store: Datastore, mongodb_uri: str) -> Iterator[tuple[int, int]]:
     ports = (free_port(), free_port())
-    processes = [start_gateway(mongodb_uri, store.db.name, port) for port in ports]
+    processes = [start_gateway(port, mongodb_uri, store.db.name) for port in ports]
     yield ports
     for process in processes:
         process.terminate()

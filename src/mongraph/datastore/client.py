@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -52,21 +54,34 @@ class Datastore:
         *,
         cursor_secret: str,
         listeners: Sequence[CommandListener] = (),
-        server_selection_timeout_ms: int = 5000,
+        timeout_seconds: float = 5.0,
     ) -> Datastore:
+        """`timeout_seconds` bounds finding a server and opening a connection to it."""
+        timeout_ms = max(1, int(timeout_seconds * 1000))
         monitor = Monitor()
         client: AsyncMongoClient[Doc] = AsyncMongoClient(
             uri,
             tz_aware=True,
             event_listeners=[monitor, *listeners],
-            serverSelectionTimeoutMS=server_selection_timeout_ms,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
             appname="mongraph",
         )
         return cls(client, db_name, cursor_secret, monitor)
 
-    async def ping(self) -> bool:
+    @staticmethod
+    def deadline(seconds: float) -> AbstractContextManager[None]:
+        """Bounds every command run inside the block, retries and transactions included.
+
+        A stalled or unreachable server then fails the block within `seconds`
+        (with an error `is_unavailable` recognises) instead of hanging it.
+        """
+        return pymongo.timeout(seconds)
+
+    async def ping(self, timeout_seconds: float = 5.0) -> bool:
         try:
-            await self.db.command("ping")
+            with self.deadline(timeout_seconds):
+                await self.db.command("ping")
         except Exception:
             return False
         return True

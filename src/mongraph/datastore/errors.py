@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from ..errors import Conflict
 
@@ -30,5 +30,7 @@ def identity_conflicts() -> Iterator[None]:
 
 
 def is_unavailable(error: BaseException | None) -> bool:
-    """Whether `error` means the database cannot be reached (not a bug of ours)."""
-    return isinstance(error, ConnectionFailure)
+    """Whether `error` means the database cannot be reached in time (not a bug of ours)."""
+    return isinstance(error, ConnectionFailure) or (
+        isinstance(error, PyMongoError) and error.timeout
+    )

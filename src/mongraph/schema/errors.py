@@ -31,7 +31,10 @@ def is_expected(error: GraphQLError) -> bool:
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if not is_expected(error):
+        if is_unavailable(error.original_error):
+            cause = type(error.original_error).__name__
+            log.warning("database unavailable at %s: %s", error.path, cause)
+        elif not is_expected(error):
             log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
