@@ -169,3 +169,61 @@ async def test_probing_for_field_names_learns_nothing_outside_dev_mode(gql: Grap
         body = await gql.raw(probe)
         text = json.dumps(body)
         assert "Did you mean" not in text, text
+
+
+# A clairvoyance-style probe: guessed words, near misses and real fields used wrongly,
+# whose error messages would name types, fields and arguments the prober never wrote.
+PROBES = [
+    "{ viewer }",
+    "{ node }",
+    "{ project }",
+    "{ projects { edges { node } } }",
+    "{ projects { edges { node { scenes } } } }",
+    "{ conversations { edges { node { messages { edges { node { content } } } } } } }",
+    "{ viewer { wallets } }",
+    "mutation { createProject }",
+    "mutation { applyCredit(input: {}) { transaction { id } } }",
+    "{ user account profile wallet apiKey identity ledger balance clip scene }",
+    "{ viewer { id secret password hash keys roles } }",
+]
+
+
+def schema_names() -> set[str]:
+    from mongraph.schema.schema import build_schema
+
+    schema = build_schema()._schema
+    names = {n for n in schema.type_map if not n.startswith("__")}
+    for gtype in schema.type_map.values():
+        for name, field in (getattr(gtype, "fields", None) or {}).items():
+            names.add(name)
+            names.update(getattr(field, "args", None) or {})
+    return names
+
+
+def learned(body: dict[str, object], probe: str) -> set[str]:
+    """Schema names quoted in the response's error messages that the probe did not contain."""
+    import re
+
+    name = r"[_A-Za-z][_0-9A-Za-z]*"
+    written = set(re.findall(name, probe))
+    said = " ".join(e["message"] for e in body.get("errors") or [])  # type: ignore[attr-defined]
+    quoted = " ".join(re.findall(r"['\"]([^'\"]*)['\"]", said))
+    return {n for n in re.findall(name, quoted) if n not in written} & schema_names()
+
+
+async def test_probing_with_introspection_off_learns_no_schema_name(
+    locked_down: httpx.AsyncClient, alice: MadeUser
+) -> None:
+    client = GraphQLClient(locked_down, alice.secret)
+    for probe in PROBES:
+        body = await client.raw(probe)
+        assert body["errors"], probe
+        assert learned(body, probe) == set(), (probe, body["errors"])
+
+
+async def test_the_same_probes_teach_plenty_when_introspection_is_on(gql: GraphQLClient) -> None:
+    """The check above can see a leak: without the mask the messages name types."""
+    taught = set()
+    for probe in PROBES:
+        taught |= learned(await gql.raw(probe), probe)
+    assert {"User", "Project", "CreateProjectInput"} <= taught

@@ -11,6 +11,7 @@ from strawberry.extensions import SchemaExtension
 
 from ..datastore.errors import is_unavailable
 from ..errors import DomainError, ErrorCode
+from .hidden_names import NameMask
 from .limits import is_token_limit_error
 
 __all__ = ["ErrorCodes", "log_unexpected"]
@@ -41,7 +42,7 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
 _CODES = {code.value for code in ErrorCode}
 
 
-def _coded(error: GraphQLError) -> GraphQLError:
+def _coded(error: GraphQLError, mask: NameMask | None = None, document: str = "") -> GraphQLError:
     original = error.original_error
     if original is None and (error.extensions or {}).get("code") in _CODES:
         return error  # already coded (a streamed result seen twice)
@@ -52,6 +53,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
     elif is_client_error(error):
         # Parse, validation and variable-coercion errors: the client's document is at fault.
         code, message = ErrorCode.BAD_USER_INPUT, error.message
+        if mask is not None:
+            message = mask.apply(message, document)
     elif is_unavailable(original):
         code, message = ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
     else:
@@ -72,14 +75,15 @@ class ErrorCodes(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        _code_errors(self.execution_context.result)
+        self._code_errors(self.execution_context.result)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscription results: each event is coded and masked the same way."""
-        _code_errors(result)
+        self._code_errors(result)
         yield
 
-
-def _code_errors(result: Any) -> None:
-    if result is not None and getattr(result, "errors", None):
-        result.errors = [_coded(e) for e in result.errors]
+    def _code_errors(self, result: Any) -> None:
+        if result is not None and getattr(result, "errors", None):
+            mask = getattr(self.execution_context.schema, "name_mask", None)
+            document = self.execution_context.query or ""
+            result.errors = [_coded(e, mask, document) for e in result.errors]

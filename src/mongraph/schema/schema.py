@@ -17,6 +17,7 @@ from ..resolvers.nodes import register_node_type
 from .auth import Authenticate
 from .chat import Conversation, Message
 from .errors import ErrorCodes, log_unexpected
+from .hidden_names import NameMask
 from .identity import ApiKey, CreditTransaction, User
 from .limits import QueryLimits
 from .mutation import Mutation
@@ -53,6 +54,9 @@ class DocumentCache(ParserCache):
 class GatewaySchema(strawberry.Schema):
     """Logs only unexpected errors (with their traceback); client errors are not news."""
 
+    name_mask: NameMask | None = None
+    """Set when introspection is off: error messages then hide unwritten schema names."""
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -73,7 +77,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.mongraph_introspection:
         extensions.insert(1, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -85,6 +89,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             disable_field_suggestions=not settings.mongraph_dev,
         ),
     )
+    if not settings.mongraph_introspection and not settings.mongraph_dev:
+        schema.name_mask = NameMask(schema._schema)
+    return schema
 
 
 def export_sdl() -> str:
