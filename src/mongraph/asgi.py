@@ -30,7 +30,10 @@ def create_gateway() -> Starlette:
 
     async def connect() -> Datastore:
         return Datastore.connect(
-            uri, settings.mongraph_db, cursor_secret=settings.mongraph_cursor_secret
+            uri,
+            settings.mongraph_db,
+            cursor_secret=settings.mongraph_cursor_secret,
+            timeout_seconds=settings.mongraph_db_timeout,
         )
 
     async def check_version(store: Datastore) -> None:
