@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -133,6 +134,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._settings = settings
         self._ide = ide
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
+
+    async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
+        """Strawberry answers the requests it refuses in plain text; these get GraphQL JSON."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive=receive))
+        except HTTPException as refused:
+            code = ErrorCode.NOT_FOUND if refused.status_code == 404 else ErrorCode.BAD_USER_INPUT
+            record_errors([code.value])
+            error = {"message": refused.reason, "extensions": {"code": code.value}}
+            response = JSONResponse({"errors": [error]}, status_code=refused.status_code)
+        await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from local files; in dev mode with the `make run` key filled in."""

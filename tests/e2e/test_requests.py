@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -97,3 +99,29 @@ async def test_a_child_cursor_only_pages_its_own_parent(gql: GraphQLClient) -> N
     query = "query($id: ID!, $c: String) { node(id: $id) { ... on Scene { clips(first: 1, after: $c) { pageInfo { endCursor } } } } }"
     cursor = (await gql.ok(query, {"id": b}))["node"]["clips"]["pageInfo"]["endCursor"]
     assert await gql.error_codes(query, {"id": a, "c": cursor}) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status"),
+    [
+        ({"json": {"query": "query A { viewer { id } }", "operationName": "Invented"}}, 400),
+        ({"json": {"query": "query A { viewer { id } } query B { viewer { id } }"}}, 200),
+        ({"json": {"variables": {}}}, 400),
+        ({"content": b"query=x", "headers": {"Content-Type": "text/plain"}}, 400),
+    ],
+    ids=["unknown-operation-name", "no-operation-name-for-two", "no-query", "unsupported-type"],
+)
+async def test_requests_strawberry_refuses_get_coded_json_errors(
+    http: httpx.AsyncClient, alice: MadeUser, request_kwargs: dict[str, Any], status: int
+) -> None:
+    """Strawberry's own refusals (plain text by default) answer as GraphQL errors with a code.
+
+    (Two operations and no name is graphql-core's error: 200 under application/json.)
+    """
+    headers = {"Authorization": f"Bearer {alice.secret}", **request_kwargs.pop("headers", {})}
+    response = await http.post("/graphql", headers=headers, **request_kwargs)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    errors = response.json()["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"]
+    assert errors[0]["message"]

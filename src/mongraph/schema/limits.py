@@ -55,6 +55,13 @@ class QueryLimits(SchemaExtension):
         settings = self._settings()
         name = self.execution_context.operation_name
         operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        provided = self.execution_context._provided_operation_name  # `operation_name` guesses
+        if provided is None and len(operations) > 1:
+            # The spec's GetOperation: Strawberry would otherwise run the first one.
+            return ApiError(
+                ErrorCode.BAD_USER_INPUT,
+                "the document has several operations: name one with operationName",
+            )
         operation = next(
             (o for o in operations if name is None or (o.name and o.name.value == name)), None
         )
