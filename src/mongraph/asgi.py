@@ -29,12 +29,7 @@ def create_gateway() -> Starlette:
         raise RuntimeError("MONGODB_URI is required: a worker does not start a database")
 
     async def connect() -> Datastore:
-        return Datastore.connect(
-            uri,
-            settings.mongraph_db,
-            cursor_secret=settings.mongraph_cursor_secret,
-            timeout_seconds=settings.mongraph_db_timeout,
-        )
+        return Datastore.for_settings(uri, settings)
 
     async def check_version(store: Datastore) -> None:
         (await migration_status(store)).check()

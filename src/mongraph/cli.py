@@ -42,12 +42,7 @@ def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
 async def connected(settings: Settings, uri: str) -> AsyncIterator[Datastore]:
     from .datastore.client import Datastore
 
-    store = Datastore.connect(
-        uri,
-        settings.mongraph_db,
-        cursor_secret=settings.mongraph_cursor_secret,
-        timeout_seconds=settings.mongraph_db_timeout,
-    )
+    store = Datastore.for_settings(uri, settings)
     try:
         yield store
     finally:
@@ -212,12 +207,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             return 0
 
         async def connect() -> Datastore:
-            return Datastore.connect(
-                uri,
-                settings.mongraph_db,
-                cursor_secret=settings.mongraph_cursor_secret,
-                timeout_seconds=settings.mongraph_db_timeout,
-            )
+            return Datastore.for_settings(uri, settings)
 
         async def check_version(store: Datastore) -> None:
             """The database was unreachable before uvicorn: check it once it answers."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pymongo
 from pymongo import AsyncMongoClient
@@ -16,6 +16,9 @@ from pymongo.write_concern import WriteConcern
 
 from .monitoring import Monitor
 from .pagination import CursorCodec
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 __all__ = ["Datastore", "Session"]
 
@@ -68,6 +71,16 @@ class Datastore:
             appname="mongraph",
         )
         return cls(client, db_name, cursor_secret, monitor)
+
+    @classmethod
+    def for_settings(cls, uri: str, settings: Settings) -> Datastore:
+        """The gateway's store: database name, cursor key and timeout from `settings`."""
+        return cls.connect(
+            uri,
+            settings.mongraph_db,
+            cursor_secret=settings.mongraph_cursor_secret,
+            timeout_seconds=settings.mongraph_db_timeout,
+        )
 
     @staticmethod
     def deadline(seconds: float) -> AbstractContextManager[None]:
