@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 
 from .dataset import Dataset
 from .processes import ROOT, Server, free_port
@@ -16,26 +17,18 @@ GRAPHENE = ROOT / "bench" / "peers" / "graphene"
 
 
 def graphene(uri: str, db: str) -> Server:
-    """graphene-mongo in its own uv project (it pins graphql-core < 3.3)."""
-    uv = shutil.which("uv") or "uv"
-    port = free_port()
-    command = [
-        uv,
-        "run",
-        "--frozen",
-        "--project",
-        str(GRAPHENE),
-        "python",
-        "-m",
-        "peer",
-        "--port",
-        str(port),
-        "--uri",
-        uri,
-        "--db",
-        db,
-    ]
+    """graphene-mongo in its own uv project (it pins graphql-core < 3.3).
+
+    Its environment is synced first and its Python started directly, so the
+    server's CPU and RSS are read from the process that serves.
+    """
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}  # the peer's own venv
+    uv = shutil.which("uv") or "uv"
+    sync = [uv, "sync", "--frozen", "--quiet", "--project", str(GRAPHENE)]
+    subprocess.run(sync, cwd=GRAPHENE, env=env, check=True, timeout=600)
+    port = free_port()
+    python = GRAPHENE / ".venv" / "bin" / "python"
+    command = [str(python), "-m", "peer", "--port", str(port), "--uri", uri, "--db", db]
     return Server("graphene-mongo", command, port, cwd=GRAPHENE, env=env)
 
 

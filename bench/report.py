@@ -43,7 +43,7 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
                 "met": ratio <= 1.5,
             }
     gw, bare = _get(results, "3-viewer", "gateway"), _get(results, "3-viewer", "bare-strawberry")
-    if gw and bare:
+    if gw and bare and gw["load"] and bare["load"]:
         ratio = gw["load"]["throughput"] / bare["load"]["throughput"]
         out["P3"] = {
             "gateway_rps": round(gw["load"]["throughput"], 1),
@@ -69,11 +69,13 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
         gw, peer = _get(results, name, "gateway"), _get(results, name, "graphene-mongo")
         if gw and peer:
             latency = peer["sequential"]["p50_ms"] / gw["sequential"]["p50_ms"]
-            throughput = gw["load"]["throughput"] / peer["load"]["throughput"]
+            throughput = None
+            if gw["load"] and peer["load"]:
+                throughput = round(gw["load"]["throughput"] / peer["load"]["throughput"], 2)
             out["P5"][name] = {
                 "latency_factor": round(latency, 2),
-                "throughput_factor": round(throughput, 2),
-                "met": latency > 1 and throughput > 1,
+                "throughput_factor": throughput,
+                "met": latency > 1 and (throughput is None or throughput > 1),
             }
     return out
 
@@ -98,12 +100,13 @@ def _tables(results: dict[str, Any]) -> list[str]:
             t = s["targets"].get(target)
             if t is None:
                 continue
+            load = t["load"] or {}
+            rate = f"{_fmt(load['throughput'])} ({load['concurrency']})" if load else "— (1 sample)"
             lines.append(
                 f"| {name} | {target} | {_fmt(t.get('commands_per_request'))} "
                 f"| {t['fields_per_response']:,} | {_fmt(t['sequential']['p50_ms'])} "
-                f"| {_fmt(t['sequential']['p95_ms'])} "
-                f"| {_fmt(t['load']['throughput'])} ({t['load']['concurrency']}) "
-                f"| {_fmt(t['load']['p95_ms'])} | {_fmt(t['cpu_ms_per_request'])} "
+                f"| {_fmt(t['sequential']['p95_ms'])} | {rate} "
+                f"| {_fmt(load.get('p95_ms'))} | {_fmt(t['cpu_ms_per_request'])} "
                 f"| {_fmt(t['peak_rss_mb'], 0)} |"
             )
     lines += [
@@ -147,9 +150,11 @@ def _headline_lines(h: dict[str, Any]) -> list[str]:
             f"{p['execution_floor_ms']} ms: **{p['ratio']}x** (≤ 2x) | {_mark(p['met'])} |"
         )
     for name, p in h["P5"].items():
+        rate = p["throughput_factor"]
+        rate_text = "" if rate is None else f", gateway / graphene-mongo req/s = **{rate}x**"
         lines.append(
-            f"| P5 {name} | graphene-mongo p50 / gateway p50 = **{p['latency_factor']}x**, "
-            f"gateway / graphene-mongo req/s = **{p['throughput_factor']}x** | {_mark(p['met'])} |"
+            f"| P5 {name} | graphene-mongo p50 / gateway p50 = **{p['latency_factor']}x**"
+            f"{rate_text} | {_mark(p['met'])} |"
         )
     return lines
 
@@ -165,7 +170,11 @@ def _charts(results: dict[str, Any], folder: Path) -> list[str]:
     written = []
     for metric, label, file in (
         (lambda t: t["sequential"]["p50_ms"], "p50 latency, ms (log)", "latency.png"),
-        (lambda t: t["load"]["throughput"], "requests/s under load (log)", "throughput.png"),
+        (
+            lambda t: t["load"]["throughput"] if t["load"] else None,
+            "requests/s under load (log)",
+            "throughput.png",
+        ),
     ):
         fig, ax = plt.subplots(figsize=(10, 4.5))
         width = 0.2
@@ -173,9 +182,10 @@ def _charts(results: dict[str, Any], folder: Path) -> list[str]:
             xs, ys = [], []
             for j, name in enumerate(names):
                 t = results["scenarios"][name]["targets"].get(target)
-                if t is not None:
+                value = None if t is None else metric(t)
+                if value is not None:
                     xs.append(j + (i - 1.5) * width)
-                    ys.append(metric(t))
+                    ys.append(value)
             if xs:
                 ax.bar(xs, ys, width, label=target)
         ax.set_xticks(range(len(names)), names, rotation=20, ha="right", fontsize=8)
