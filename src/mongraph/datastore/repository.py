@@ -12,7 +12,7 @@ from bson.errors import InvalidId
 
 from .client import Datastore
 from .documents import Document
-from .pagination import Page, PageRequest, keyset_filter, mongo_sort, sort_values
+from .pagination import LazyCursors, Page, PageRequest, keyset_filter, mongo_sort
 from .relations import COLLECTIONS, RELATIONS, CollectionSpec, SortSpec
 
 __all__ = [
@@ -165,10 +165,9 @@ class Repository:
         raws = raws[: page.limit]
         if page.backward:
             raws.reverse()
-        codec = self.store.cursors
         return Page(
             items=[self._parse(r) for r in raws],
-            cursors=[codec.encode(ordering, sort_values(r, sort)) for r in raws],
+            cursors=LazyCursors(self.store.cursors, ordering, sort, raws),
             has_next=has_more if not page.backward else page.cursor is not None,
             has_previous=has_more if page.backward else page.cursor is not None,
         )

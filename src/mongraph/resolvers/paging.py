@@ -28,14 +28,14 @@ def check_page_size(value: int | None, name: str, default: int) -> int:
 def to_connection(
     page: Page[D], convert: Callable[[D], N], count: Callable[[], Awaitable[int]]
 ) -> Connection[N]:
-    edges = [Edge(cursor=c, node=convert(d)) for d, c in zip(page.items, page.cursors, strict=True)]
+    cursors = page.cursors
+    edges = [Edge(node=convert(d), cursors=cursors, index=i) for i, d in enumerate(page.items)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            cursors=cursors,
         ),
         count=count,
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -51,20 +51,43 @@ class SoftDeletable:
     )
 
 
+def _start_cursor(root: Any) -> str | None:
+    cursors: Sequence[str] = root.cursors
+    return cursors[0] if cursors else None
+
+
+def _end_cursor(root: Any) -> str | None:
+    cursors: Sequence[str] = root.cursors
+    return cursors[-1] if cursors else None
+
+
+def _edge_cursor(root: Any) -> str:
+    cursor: str = root.cursors[root.index]
+    return cursor
+
+
+# Cursors are signed only when a query selects them (most select none).
 @strawberry.type(description="Where a page of a connection sits in the whole list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow the last edge.")
     has_previous_page: bool = strawberry.field(description="More items precede the first edge.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+    start_cursor: str | None = strawberry.field(
+        resolver=_start_cursor, description="Cursor of the first edge."
+    )
+    end_cursor: str | None = strawberry.field(
+        resolver=_end_cursor, description="Cursor of the last edge."
+    )
+    cursors: strawberry.Private[Sequence[str]]
 
 
 @strawberry.type(description="An item of a connection with its cursor.")
 class Edge(Generic[T]):
     cursor: str = strawberry.field(
-        description="Opaque position of this item, for `after`/`before`."
+        resolver=_edge_cursor, description="Opaque position of this item, for `after`/`before`."
     )
     node: T = strawberry.field(description="The item.")
+    cursors: strawberry.Private[Sequence[str]]
+    index: strawberry.Private[int]
 
 
 @strawberry.type(description="A page of a keyset-paginated list.")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError, GraphQLObjectType, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
+from strawberry.types.field import StrawberryField
 
 from ..config import Settings
 from ..resolvers.nodes import register_node_type
@@ -63,6 +65,29 @@ class GatewaySchema(strawberry.Schema):
         log_unexpected(errors)
 
 
+def _attribute(name: str) -> Callable[..., Any]:
+    def resolve(source: Any, _info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
+def _plain_fields_read_attributes(schema: strawberry.Schema) -> None:
+    """A field without resolver, permission or extension reads its attribute directly,
+    skipping Strawberry's per-field wrapper: most fields of a big response are these."""
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if (
+                isinstance(definition, StrawberryField)
+                and definition.is_basic_field
+                and getattr(field.resolve, "_is_default", False)
+            ):
+                field.resolve = _attribute(definition.python_name)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; `settings` switch introspection and field suggestions (see docs/security.md)."""
     settings = settings or Settings()
@@ -89,6 +114,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             disable_field_suggestions=not settings.mongraph_dev,
         ),
     )
+    _plain_fields_read_attributes(schema)
     if not settings.mongraph_introspection and not settings.mongraph_dev:
         schema.name_mask = NameMask(schema._schema)
     return schema
