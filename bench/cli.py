@@ -32,7 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", type=Path, default=None, help="Markdown report to write (charts beside it)"
     )
+    parser.add_argument(
+        "--from-results", type=Path, help="only rewrite --report from a results JSON file"
+    )
     args = parser.parse_args(argv)
+    if args.from_results is not None:
+        from .report import write_report
+
+        write_report(json.loads(args.from_results.read_text()), args.report)
+        return 0
     preset = dict(PRESETS[args.size])
     if args.clients:
         preset["clients"] = args.clients
