@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mongraph.app import create_app
 from mongraph.auth import make_api_key
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.indexes import ensure_indexes
 from mongraph.embedded import EmbeddedServer
 from tests.conftest import CURSOR_SECRET
+from tests.utils.apps import app_client
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import make_user
 from tests.utils.faults import FailPoint
@@ -148,23 +148,15 @@ async def own_database(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedServer, Da
 async def load_on(store: Datastore, settings: Settings) -> AsyncIterator[Load]:
     """Eight clients against a gateway whose database deadline is one second."""
     alice = await make_user(store, "Alice")
-
-    async def same_store() -> Datastore:
-        return store
-
-    app = create_app(
-        same_store, settings.model_copy(update={"mongraph_db_timeout": 1.0}), close_store=False
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            load = Load(GraphQLClient(http, alice.secret))
-            load.start(clients=8)
-            try:
-                yield load
-            finally:
-                await load.stop()
-            assert (await http.get("/readyz")).status_code == 200
+    one_second = settings.model_copy(update={"mongraph_db_timeout": 1.0})
+    async with app_client(store, one_second) as http:
+        load = Load(GraphQLClient(http, alice.secret))
+        load.start(clients=8)
+        try:
+            yield load
+        finally:
+            await load.stop()
+        assert (await http.get("/readyz")).status_code == 200
     assert set(load.outcomes) == {"ok", "SERVICE_UNAVAILABLE"}, load.outcomes
     stored = {doc["name"] async for doc in store.db["projects"].find({}, {"name": 1})}
     assert set(load.acknowledged) <= stored  # no acknowledged write was lost

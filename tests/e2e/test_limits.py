@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
+from tests.utils.apps import app_client
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
@@ -136,15 +136,8 @@ async def test_batches_get_mutations_and_form_posts_are_refused(
 @pytest.fixture
 async def locked_down(store: Datastore) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(mongodb_uri="unused", mongraph_introspection=False, mongraph_dev=False)
-
-    async def same_store() -> Datastore:
-        return store
-
-    app = create_app(same_store, settings, close_store=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with app_client(store, settings) as client:
+        yield client
 
 
 async def test_introspection_can_be_switched_off(

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.bulk import insert_documents
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import CharacterDoc, ClipDoc, Document, ProjectDoc, SceneDoc
 from mongraph.errors import ErrorCode
 from mongraph.schema.ids import encode_global_id
+from tests.utils.apps import app_client
 from tests.utils.chat import create_conversation, post
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser
@@ -413,16 +413,8 @@ async def test_unauthenticated_and_malformed_requests_carry_a_code(http: httpx.A
 
 @pytest.fixture
 async def dev_mode(store: Datastore) -> Any:
-    settings = Settings(mongodb_uri="unused", mongraph_dev=True)
-
-    async def same_store() -> Datastore:
-        return store
-
-    app = create_app(same_store, settings, close_store=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with app_client(store, Settings(mongodb_uri="unused", mongraph_dev=True)) as client:
+        yield client
 
 
 async def test_field_suggestions_only_in_dev_mode(
