@@ -20,6 +20,7 @@ __all__ = [
     "ChildPageQuery",
     "Repository",
     "Scope",
+    "by_ids_across",
     "child_ordering",
     "to_object_id",
 ]
@@ -231,14 +232,40 @@ class Repository:
         return [counts[key] for key in keys]
 
 
+_SOURCE = "__mongraphCollection"
+
+
+async def by_ids_across(
+    store: Datastore, scope: Scope, wanted: dict[str, list[ObjectId]]
+) -> dict[tuple[str, ObjectId], Document]:
+    """Documents of several collections by id in one command (a `$unionWith` per extra
+    collection), keyed by (collection, id); deleted ones included, as `Repository.by_ids`."""
+    collections = [c for c, ids in wanted.items() if ids]
+    if not collections:
+        return {}
+
+    def branch(collection: str) -> list[Raw]:
+        query = scope.apply(COLLECTIONS[collection], {"_id": {"$in": wanted[collection]}})
+        return [{"$match": query}, {"$addFields": {_SOURCE: collection}}]
+
+    first, *others = collections
+    pipeline = branch(first) + [{"$unionWith": {"coll": c, "pipeline": branch(c)}} for c in others]
+    size = sum(len(wanted[c]) for c in collections) + 1
+    found: dict[tuple[str, ObjectId], Document] = {}
+    async for raw in await store.db[first].aggregate(pipeline, batchSize=size):
+        collection = raw.pop(_SOURCE)
+        found[(collection, raw["_id"])] = COLLECTIONS[collection].document.model_validate(raw)
+    return found
+
+
 def child_ordering(relation: str, parent_id: Any) -> str:
     """Cursor namespace of one parent's children: a cursor never pages another parent's list."""
     return f"{relation}:{parent_id}"
 
 
 def _group(keys: Iterable[tuple[ObjectId, Q]]) -> dict[Q, list[ObjectId]]:
-    grouped: dict[Q, list[ObjectId]] = defaultdict(list)
+    """Distinct parents per query, in first-seen order."""
+    grouped: dict[Q, dict[ObjectId, None]] = defaultdict(dict)
     for parent, query in keys:
-        if parent not in grouped[query]:
-            grouped[query].append(parent)
-    return grouped
+        grouped[query][parent] = None
+    return {query: list(parents) for query, parents in grouped.items()}

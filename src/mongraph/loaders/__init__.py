@@ -1,5 +1,5 @@
 """Per-request DataLoaders, derived from the relations in `datastore/relations.py`."""
 
-from .loaders import Loaders
+from .loaders import Loader, Loaders
 
-__all__ = ["Loaders"]
+__all__ = ["Loader", "Loaders"]

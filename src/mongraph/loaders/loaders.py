@@ -6,6 +6,7 @@ MongoDB command whatever the number of parents.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -15,14 +16,37 @@ from ..datastore.client import Datastore
 from ..datastore.documents import Document
 from ..datastore.pagination import Page
 from ..datastore.relations import RELATIONS
-from ..datastore.repository import ChildCountQuery, ChildPageQuery, Repository, Scope
+from ..datastore.repository import (
+    ChildCountQuery,
+    ChildPageQuery,
+    Repository,
+    Scope,
+    by_ids_across,
+)
 from ..observability import observe_batch
 
-__all__ = ["Loaders"]
+__all__ = ["Loader", "Loaders"]
 
 ObjectIdLike = Any
+MIXED = "*"
+"""The collection label of a batch that reads several collections."""
 PageKey = tuple[ObjectIdLike, ChildPageQuery]
 CountKey = tuple[ObjectIdLike, ChildCountQuery]
+
+
+class Loader(DataLoader[Any, Any]):
+    """A DataLoader that can tell, without waiting, whether a key's value is already loaded."""
+
+    def __init__(self, batch: Callable[[Sequence[Any]], Any], *, batching: bool) -> None:
+        self.loaded: dict[Any, asyncio.Future[Any]] = {}
+        super().__init__(batch, batch=batching, max_batch_size=1000, cache_map=self.loaded)
+
+    def settled(self, key: Any) -> asyncio.Future[Any] | None:
+        """The key's future when its load has finished successfully, else None."""
+        future = self.loaded.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return None
+        return future
 
 
 class Loaders:
@@ -40,7 +64,7 @@ class Loaders:
     def __init__(self, store: Datastore, scope: Scope) -> None:
         self._store = store
         self._scope = scope
-        self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
+        self._loaders: dict[tuple[str, str], Loader] = {}
 
     def clear(self) -> None:
         """Forgets everything loaded: after a write, later reads must see it."""
@@ -49,21 +73,20 @@ class Loaders:
     def _repo(self, collection: str) -> Repository:
         return Repository(self._store, collection, self._scope)
 
-    def _get(
-        self, kind: str, collection: str, make: Callable[[Repository], Any]
-    ) -> DataLoader[Any, Any]:
+    def _get(self, kind: str, collection: str, make: Callable[[Repository], Any]) -> Loader:
         key = (kind, collection)
         if key not in self._loaders:
-            load = make(self._repo(collection))
-
-            async def batch(keys: Sequence[Any]) -> Any:
-                with observe_batch(collection, kind, len(keys)):
-                    return await load(keys)
-
-            self._loaders[key] = DataLoader(batch, batch=self._batching, max_batch_size=1000)
+            self._loaders[key] = self._new(kind, collection, make(self._repo(collection)))
         return self._loaders[key]
 
-    def by_id(self, collection: str) -> DataLoader[Any, Any]:
+    def _new(self, kind: str, collection: str, load: Callable[[Sequence[Any]], Any]) -> Loader:
+        async def batch(keys: Sequence[Any]) -> Any:
+            with observe_batch(collection, kind, len(keys)):
+                return await load(keys)
+
+        return Loader(batch, batching=self._batching)
+
+    def by_id(self, collection: str) -> Loader:
         """ObjectId → document (deleted ones included) or None."""
 
         def make(repo: Repository) -> Callable[[Sequence[ObjectIdLike]], Any]:
@@ -75,7 +98,25 @@ class Loaders:
 
         return self._get("by_id", collection, make)
 
-    def holder_by_embedded_id(self, collection: str, array: str) -> DataLoader[Any, Any]:
+    def any_by_id(self) -> Loader:
+        """(collection, ObjectId) → document (deleted ones included) or None: the ids of
+        several collections in one command (`nodes`); what it finds primes `by_id`."""
+        key = ("by_id", MIXED)
+        if key not in self._loaders:
+
+            async def load(keys: Sequence[tuple[str, ObjectIdLike]]) -> list[Document | None]:
+                wanted: dict[str, list[ObjectIdLike]] = {}
+                for collection, oid in keys:
+                    wanted.setdefault(collection, []).append(oid)
+                found = await by_ids_across(self._store, self._scope, wanted)
+                for collection, oid in keys:
+                    self.by_id(collection).prime(oid, found.get((collection, oid)))
+                return [found.get(k) for k in keys]
+
+            self._loaders[key] = self._new("by_id", MIXED, load)
+        return self._loaders[key]
+
+    def holder_by_embedded_id(self, collection: str, array: str) -> Loader:
         """Id of an element of `array` → the document holding it, or None."""
 
         def make(repo: Repository) -> Callable[[Sequence[ObjectIdLike]], Any]:
@@ -87,14 +128,18 @@ class Loaders:
 
         return self._get(f"embedded:{array}", collection, make)
 
+    def pages(self, relation: str) -> Loader:
+        """(parent id, ChildPageQuery) → that parent's page of children along `relation`."""
+        return self._get("page", RELATIONS[relation].child, lambda repo: repo.child_pages)
+
+    def counts(self, relation: str) -> Loader:
+        """(parent id, ChildCountQuery) → how many children that parent has along `relation`."""
+        return self._get("count", RELATIONS[relation].child, lambda repo: repo.child_counts)
+
     async def child_page(self, parent_id: ObjectIdLike, query: ChildPageQuery) -> Page[Document]:
-        child = RELATIONS[query.relation].child
-        loader = self._get("page", child, lambda repo: repo.child_pages)
-        page: Page[Document] = await loader.load((parent_id, query))
+        page: Page[Document] = await self.pages(query.relation).load((parent_id, query))
         return page
 
     async def child_count(self, parent_id: ObjectIdLike, query: ChildCountQuery) -> int:
-        child = RELATIONS[query.relation].child
-        loader = self._get("count", child, lambda repo: repo.child_counts)
-        count: int = await loader.load((parent_id, query))
+        count: int = await self.counts(query.relation).load((parent_id, query))
         return count

@@ -40,7 +40,7 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
         return None
     if spec is None:
         return await _resolve_embedded(ctx, viewer, type_name, oid, build)
-    doc = await ctx.loaders.by_id(spec.name).load(oid)
+    doc = await ctx.loaders.any_by_id().load((spec.name, oid))
     if doc is None or (isinstance(doc, SoftDeletableDoc) and doc.deleted_at is not None):
         return None
     if spec.read_via is not None:

@@ -12,7 +12,7 @@ from ..errors import BadInput, NotFound
 from ..schema.common import Connection
 from .paging import check_page_size, to_connection
 
-__all__ = ["child_connection", "child_list", "load_one", "load_parent"]
+__all__ = ["child_connection", "child_list", "load_one", "load_parent", "page_query"]
 
 N = TypeVar("N")
 D = TypeVar("D", bound=Document)
@@ -41,11 +41,10 @@ async def load_parent(ctx: RequestContext, doc_type: type[D], object_id: Any) ->
     return doc
 
 
-async def child_connection(
+def page_query(
     ctx: RequestContext,
     parent_id: Any,
     relation: str,
-    convert: Callable[[Any], N],
     *,
     first: int | None,
     after: str | None,
@@ -54,7 +53,7 @@ async def child_connection(
     default_first: int = 50,
     include_deleted: bool = False,
     where: Where = (),
-) -> Connection[N]:
+) -> ChildPageQuery:
     """`first`/`after` pages forward; `last`/`before` pages back from the end."""
     if last is not None or before is not None:
         if first is not None or after is not None:
@@ -65,7 +64,25 @@ async def child_connection(
     ordering = child_ordering(relation, parent_id)
     field = "before" if backward else "after"
     cursor = ctx.store.cursors.decode(ordering, cursor_text, field=field) if cursor_text else None
-    query = ChildPageQuery(relation, limit, cursor, include_deleted, where, backward)
+    return ChildPageQuery(relation, limit, cursor, include_deleted, where, backward)
+
+
+async def child_connection(
+    ctx: RequestContext,
+    parent_id: Any,
+    relation: str,
+    convert: Callable[[Any], N],
+    *,
+    first: int | None,
+    after: str | None,
+    default_first: int = 50,
+    include_deleted: bool = False,
+    where: Where = (),
+) -> Connection[N]:
+    query = page_query(
+        ctx, parent_id, relation, first=first, after=after, default_first=default_first,
+        include_deleted=include_deleted, where=where,
+    )  # fmt: skip
     page = await ctx.loaders.child_page(parent_id, query)
 
     async def count() -> int:

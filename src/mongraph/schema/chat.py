@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from ..context import RequestContext
-from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc, UserDoc
-from ..datastore.repository import ChildCountQuery
-from ..resolvers.relations import child_connection, load_one, load_parent
+from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
+from ..resolvers.prefetch import ChildCount, ChildPage, ParentLink, Resolved
 from .common import Connection, Node, SoftDeletable
 from .ids import encode_global_id
 from .profile import UserProfile
@@ -93,25 +92,25 @@ class Conversation(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="Who owns it.")
-    async def owner(self, info: Info) -> UserProfile:
-        return UserProfile.from_doc(await load_parent(info.context, UserDoc, self.doc.owner_id))
+    @strawberry.field(description="Who owns it.", graphql_type=UserProfile)
+    def owner(self, info: Info) -> Resolved[UserProfile]:
+        return _conversation_owner.resolve(info, self.doc)
 
     @strawberry.field(description="The users who may read it.")
     async def shared_with(self, info: Info) -> list[UserProfile]:
         users = await info.context.loaders.by_id("users").load_many(self.doc.shared_with)
         return [UserProfile.from_doc(u) for u in users if u is not None]
 
-    @strawberry.field(description="Live messages.")
-    async def message_count(self, info: Info) -> int:
-        query = ChildCountQuery("conversation.messages", False, ())
-        return await info.context.loaders.child_count(self.doc.id, query)
+    @strawberry.field(description="Live messages.", graphql_type=int)
+    def message_count(self, info: Info) -> Resolved[int]:
+        return _conversation_message_count.resolve(info, self.doc)
 
     @strawberry.field(
         description="Oldest first. `last`/`before` page backwards from the newest. "
-        "Neither first nor last: the first 50."
+        "Neither first nor last: the first 50.",
+        graphql_type="Connection[Message]",
     )
-    async def messages(
+    def messages(
         self,
         info: Info,
         first: PageSize = None,
@@ -122,13 +121,10 @@ class Conversation(Node, SoftDeletable):
             bool | None,
             strawberry.argument(description="Deleted ones too (the owner's trash only)."),
         ] = False,
-    ) -> Connection[Message]:
-        ctx = info.context
-        viewer = ctx.viewer
-        trash = bool(include_deleted) and (viewer.is_admin or viewer.user.id == self.doc.owner_id)
-        return await child_connection(
-            ctx, self.doc.id, "conversation.messages", Message.from_doc,
-            first=first, after=after, last=last, before=before, include_deleted=trash,
+    ) -> Resolved[Connection[Message]]:
+        return _conversation_messages.resolve(
+            info, self.doc, first=first, after=after, last=last, before=before,
+            include_deleted=include_deleted,
         )  # fmt: skip
 
 
@@ -159,12 +155,35 @@ class Message(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="The conversation it belongs to (even when that is deleted).")
-    async def conversation(self, info: Info) -> Conversation:
-        doc = await load_parent(info.context, ConversationDoc, self.doc.conversation_id)
-        return Conversation.from_doc(doc)
+    @strawberry.field(
+        description="The conversation it belongs to (even when that is deleted).",
+        graphql_type=Conversation,
+    )
+    def conversation(self, info: Info) -> Resolved[Conversation]:
+        return _message_conversation.resolve(info, self.doc)
 
-    @strawberry.field(description="Who posted it; null when that account is gone.")
-    async def author(self, info: Info) -> UserProfile | None:
-        user = await load_one(info.context, UserDoc, self.doc.author_id)
-        return None if user is None else UserProfile.from_doc(user)
+    @strawberry.field(
+        description="Who posted it; null when that account is gone.",
+        graphql_type=UserProfile | None,
+    )
+    def author(self, info: Info) -> Resolved[UserProfile | None]:
+        return _message_author.resolve(info, self.doc)
+
+
+def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> bool:
+    """Deleted messages are listed only for the conversation's owner (or an admin)."""
+    viewer = ctx.viewer
+    return bool(args.get("include_deleted")) and (viewer.is_admin or viewer.user.id == doc.owner_id)
+
+
+_conversation_owner = ParentLink(Conversation, "owner", UserProfile, "users", lambda d: d.owner_id)
+_conversation_message_count = ChildCount(Conversation, "messageCount", "conversation.messages")
+_conversation_messages = ChildPage(
+    Conversation, "messages", "conversation.messages", Message, include_deleted=_trash
+)
+_message_conversation = ParentLink(
+    Message, "conversation", Conversation, "conversations", lambda d: d.conversation_id
+)
+_message_author = ParentLink(
+    Message, "author", UserProfile, "users", lambda d: d.author_id, required=False
+)

@@ -19,6 +19,7 @@ from ..datastore.documents import (
     WalletDoc,
 )
 from ..resolvers.chat import list_conversations
+from ..resolvers.prefetch import prefetch_connection
 from ..resolvers.relations import child_connection, child_list, load_parent
 from ..resolvers.storyboard import list_projects
 from .chat import Conversation
@@ -245,10 +246,11 @@ class User(Node):
         order_by: ProjectOrderArg = None,
         include_deleted: IncludeDeletedArg = False,
     ) -> Connection[Project]:
-        return await list_projects(
+        projects = await list_projects(
             info.context, owner_id=self.doc.id, first=first, after=after, where=where,
             order_by=order_by, include_deleted=bool(include_deleted),
         )  # fmt: skip
+        return await prefetch_connection(info, projects)
 
     @strawberry.field(description="This user's conversations and those shared with them.")
     async def conversations(
@@ -260,7 +262,8 @@ class User(Node):
         order_by: ConversationOrderArg = None,
         include_deleted: IncludeDeletedArg = False,
     ) -> Connection[Conversation]:
-        return await list_conversations(
+        conversations = await list_conversations(
             info.context, reader_id=self.doc.id, first=first, after=after, where=where,
             order_by=order_by, include_deleted=bool(include_deleted),
         )  # fmt: skip
+        return await prefetch_connection(info, conversations)

@@ -12,6 +12,7 @@ from ..resolvers import chat as chat_resolvers
 from ..resolvers import identity as ident
 from ..resolvers import nodes as node_resolvers
 from ..resolvers import storyboard as sb
+from ..resolvers.prefetch import prefetch_connection, prefetch_objects
 from .chat import Conversation
 from .chat_inputs import ConversationFilterArg, ConversationOrderArg
 from .common import Connection, Node
@@ -34,6 +35,7 @@ class Query:
         id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
     ) -> Node | None:
         node: Node | None = await node_resolvers.resolve_node(info.context, id)
+        await prefetch_objects(info, [node])
         return node
 
     @strawberry.field(description="Objects by global id, in order; null for each missing one.")
@@ -44,12 +46,16 @@ class Query:
     ) -> list[Node | None]:
         ctx = info.context
         node_resolvers.check_node_count(ids)
-        return list(await asyncio.gather(*(node_resolvers.resolve_node(ctx, i) for i in ids)))
+        found = list(await asyncio.gather(*(node_resolvers.resolve_node(ctx, i) for i in ids)))
+        await prefetch_objects(info, found)
+        return found
 
     @strawberry.field(description="The authenticated user; null without credentials.")
     async def viewer(self, info: Info) -> User | None:
         viewer = info.context.viewer_or_none
-        return None if viewer is None else User.from_doc(viewer.user)
+        user = None if viewer is None else User.from_doc(viewer.user)
+        await prefetch_objects(info, [user])
+        return user
 
     @strawberry.field(description="A user by id: yourself, or anyone for admins; else null.")
     async def user(
@@ -57,7 +63,9 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
     ) -> User | None:
-        return await ident.get_user(info.context, id)
+        user = await ident.get_user(info.context, id)
+        await prefetch_objects(info, [user])
+        return user
 
     @strawberry.field(description="Admins only: every account, newest first.")
     async def users(
@@ -67,7 +75,8 @@ class Query:
         after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
         where: Annotated[UserFilter | None, strawberry.argument(description="Filter.")] = None,
     ) -> Connection[User]:
-        return await ident.list_users(info.context, first=first, after=after, where=where)
+        users = await ident.list_users(info.context, first=first, after=after, where=where)
+        return await prefetch_connection(info, users)
 
     @strawberry.field(description="Admins only: resolve a platform identity to its master account.")
     async def user_by_identity(
@@ -76,7 +85,9 @@ class Query:
         platform: Annotated[Platform, strawberry.argument(description="The platform.")],
         external_id: Annotated[str, strawberry.argument(description="Its id there (literal).")],
     ) -> User | None:
-        return await ident.user_by_identity(info.context, platform.value, external_id)
+        user = await ident.user_by_identity(info.context, platform.value, external_id)
+        await prefetch_objects(info, [user])
+        return user
 
     @strawberry.field(description="A project by id; null when missing, deleted or not yours.")
     async def project(
@@ -85,7 +96,9 @@ class Query:
         id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
     ) -> Project | None:
         info.context.viewer  # noqa: B018 - authentication check
-        return await sb.get_project(info.context, id)
+        project = await sb.get_project(info.context, id)
+        await prefetch_objects(info, [project])
+        return project
 
     @strawberry.field(
         description="The viewer's own projects (admins too: their own; they reach others' by id)."
@@ -100,7 +113,7 @@ class Query:
         include_deleted: IncludeDeletedArg = False,
     ) -> Connection[Project]:
         ctx = info.context
-        return await sb.list_projects(
+        projects = await sb.list_projects(
             ctx,
             owner_id=ctx.viewer.user.id,
             first=first,
@@ -109,6 +122,7 @@ class Query:
             order_by=order_by,
             include_deleted=bool(include_deleted),
         )
+        return await prefetch_connection(info, projects)
 
     @strawberry.field(description="A conversation you own or that is shared with you; else null.")
     async def conversation(
@@ -116,7 +130,9 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
     ) -> Conversation | None:
-        return await chat_resolvers.get_conversation(info.context, id)
+        conversation = await chat_resolvers.get_conversation(info.context, id)
+        await prefetch_objects(info, [conversation])
+        return conversation
 
     @strawberry.field(description="The viewer's own conversations and those shared with them.")
     async def conversations(
@@ -129,7 +145,7 @@ class Query:
         include_deleted: IncludeDeletedArg = False,
     ) -> Connection[Conversation]:
         ctx = info.context
-        return await chat_resolvers.list_conversations(
+        conversations = await chat_resolvers.list_conversations(
             ctx,
             reader_id=ctx.viewer.user.id,
             first=first,
@@ -138,3 +154,4 @@ class Query:
             order_by=order_by,
             include_deleted=bool(include_deleted),
         )
+        return await prefetch_connection(info, conversations)

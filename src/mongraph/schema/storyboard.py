@@ -9,9 +9,8 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
-from ..datastore.documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc, UserDoc
-from ..datastore.repository import ChildCountQuery
-from ..resolvers.relations import child_connection, child_list, load_one, load_parent
+from ..datastore.documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
+from ..resolvers.prefetch import ChildCount, ChildList, ChildPage, ParentLink, Resolved
 from .common import Connection, Node, SoftDeletable
 from .ids import encode_global_id
 from .profile import UserProfile
@@ -78,15 +77,15 @@ class Project(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="Who owns it.")
-    async def owner(self, info: Info) -> UserProfile:
-        user = await load_parent(info.context, UserDoc, self.doc.owner_id)
-        return UserProfile.from_doc(user)
+    @strawberry.field(description="Who owns it.", graphql_type=UserProfile)
+    def owner(self, info: Info) -> Resolved[UserProfile]:
+        return _project_owner.resolve(info, self.doc)
 
     @strawberry.field(
-        description="Ordered by `order` ascending; alternates only with includeAlternates."
+        description="Ordered by `order` ascending; alternates only with includeAlternates.",
+        graphql_type="Connection[Scene]",
     )
-    async def scenes(
+    def scenes(
         self,
         info: Info,
         first: First = 50,
@@ -95,31 +94,27 @@ class Project(Node, SoftDeletable):
             bool | None, strawberry.argument(description="Include alternate scenes.")
         ] = False,
         include_deleted: IncludeDeleted = False,
-    ) -> Connection[Scene]:
-        return await child_connection(
-            info.context, self.doc.id, "project.scenes", Scene.from_doc,
-            first=first, after=after, include_deleted=bool(include_deleted),
-            where=() if include_alternates else _PRIMARY_ONLY,
+    ) -> Resolved[Connection[Scene]]:
+        return _project_scenes.resolve(
+            info, self.doc, first=first, after=after,
+            include_alternates=include_alternates, include_deleted=include_deleted,
         )  # fmt: skip
 
-    @strawberry.field(description="Its characters, at most 100, oldest first.")
-    async def characters(
+    @strawberry.field(
+        description="Its characters, at most 100, oldest first.", graphql_type="list[Character]"
+    )
+    def characters(
         self, info: Info, include_deleted: IncludeDeleted = False
-    ) -> list[Character]:
-        return await child_list(
-            info.context, self.doc.id, "project.characters", Character.from_doc,
-            include_deleted=bool(include_deleted),
-        )  # fmt: skip
+    ) -> Resolved[list[Character]]:
+        return _project_characters.resolve(info, self.doc, include_deleted=include_deleted)
 
-    @strawberry.field(description="Live primary scenes (alternates not counted).")
-    async def scene_count(self, info: Info) -> int:
-        return await info.context.loaders.child_count(
-            self.doc.id, _count_query("project.scenes", _PRIMARY_ONLY)
-        )
+    @strawberry.field(description="Live primary scenes (alternates not counted).", graphql_type=int)
+    def scene_count(self, info: Info) -> Resolved[int]:
+        return _project_scene_count.resolve(info, self.doc)
 
-    @strawberry.field(description="Live clips in all of its scenes.")
-    async def clip_count(self, info: Info) -> int:
-        return await info.context.loaders.child_count(self.doc.id, _count_query("project.clips"))
+    @strawberry.field(description="Live clips in all of its scenes.", graphql_type=int)
+    def clip_count(self, info: Info) -> Resolved[int]:
+        return _project_clip_count.resolve(info, self.doc)
 
 
 @strawberry.type(description="A scene of a project; an alternate is a variant of a primary scene.")
@@ -150,34 +145,37 @@ class Scene(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="The project it belongs to (even when that is deleted).")
-    async def project(self, info: Info) -> Project:
-        return Project.from_doc(await load_parent(info.context, ProjectDoc, self.doc.project_id))
+    @strawberry.field(
+        description="The project it belongs to (even when that is deleted).", graphql_type="Project"
+    )
+    def project(self, info: Info) -> Resolved[Project]:
+        return _scene_project.resolve(info, self.doc)
 
-    @strawberry.field(description="The primary scene this is an alternate of.")
-    async def parent_scene(self, info: Info) -> Scene | None:
-        doc = await load_one(info.context, SceneDoc, self.doc.parent_scene_id)
-        return None if doc is None else Scene.from_doc(doc)
+    @strawberry.field(
+        description="The primary scene this is an alternate of.", graphql_type="Scene | None"
+    )
+    def parent_scene(self, info: Info) -> Resolved[Scene | None]:
+        return _scene_parent_scene.resolve(info, self.doc)
 
-    @strawberry.field(description="Its alternates, at most 100, by `order`.")
-    async def alternates(self, info: Info, include_deleted: IncludeDeleted = False) -> list[Scene]:
-        return await child_list(
-            info.context, self.doc.id, "scene.alternates", Scene.from_doc,
-            include_deleted=bool(include_deleted),
-        )  # fmt: skip
+    @strawberry.field(
+        description="Its alternates, at most 100, by `order`.", graphql_type="list[Scene]"
+    )
+    def alternates(
+        self, info: Info, include_deleted: IncludeDeleted = False
+    ) -> Resolved[list[Scene]]:
+        return _scene_alternates.resolve(info, self.doc, include_deleted=include_deleted)
 
-    @strawberry.field(description="Ordered by `order` ascending.")
-    async def clips(
+    @strawberry.field(description="Ordered by `order` ascending.", graphql_type="Connection[Clip]")
+    def clips(
         self,
         info: Info,
         first: First = 50,
         after: After = None,
         include_deleted: IncludeDeleted = False,
-    ) -> Connection[Clip]:
-        return await child_connection(
-            info.context, self.doc.id, "scene.clips", Clip.from_doc,
-            first=first, after=after, include_deleted=bool(include_deleted),
-        )  # fmt: skip
+    ) -> Resolved[Connection[Clip]]:
+        return _scene_clips.resolve(
+            info, self.doc, first=first, after=after, include_deleted=include_deleted
+        )
 
 
 @strawberry.type(description="A shot of a scene, with its prompts and generated media.")
@@ -222,20 +220,24 @@ class Clip(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="The scene it belongs to (even when that is deleted).")
-    async def scene(self, info: Info) -> Scene:
-        return Scene.from_doc(await load_parent(info.context, SceneDoc, self.doc.scene_id))
+    @strawberry.field(
+        description="The scene it belongs to (even when that is deleted).", graphql_type="Scene"
+    )
+    def scene(self, info: Info) -> Resolved[Scene]:
+        return _clip_scene.resolve(info, self.doc)
 
-    @strawberry.field(description="The project it belongs to (even when that is deleted).")
-    async def project(self, info: Info) -> Project:
-        return Project.from_doc(await load_parent(info.context, ProjectDoc, self.doc.project_id))
+    @strawberry.field(
+        description="The project it belongs to (even when that is deleted).", graphql_type="Project"
+    )
+    def project(self, info: Info) -> Resolved[Project]:
+        return _clip_project.resolve(info, self.doc)
 
-    @strawberry.field(description="The character in it; null when none or deleted.")
-    async def character(self, info: Info) -> Character | None:
-        doc = await load_one(
-            info.context, CharacterDoc, self.doc.character_id, include_deleted=False
-        )
-        return None if doc is None else Character.from_doc(doc)
+    @strawberry.field(
+        description="The character in it; null when none or deleted.",
+        graphql_type="Character | None",
+    )
+    def character(self, info: Info) -> Resolved[Character | None]:
+        return _clip_character.resolve(info, self.doc)
 
 
 @strawberry.type(description="A character appearing in a project's clips.")
@@ -264,15 +266,19 @@ class Character(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="The project it belongs to (even when that is deleted).")
-    async def project(self, info: Info) -> Project:
-        return Project.from_doc(await load_parent(info.context, ProjectDoc, self.doc.project_id))
+    @strawberry.field(
+        description="The project it belongs to (even when that is deleted).", graphql_type=Project
+    )
+    def project(self, info: Info) -> Resolved[Project]:
+        return _character_project.resolve(info, self.doc)
 
-    @strawberry.field(description="Live clips featuring it, oldest first.")
-    async def clips(self, info: Info, first: First = 50, after: After = None) -> Connection[Clip]:
-        return await child_connection(
-            info.context, self.doc.id, "character.clips", Clip.from_doc, first=first, after=after
-        )
+    @strawberry.field(
+        description="Live clips featuring it, oldest first.", graphql_type=Connection[Clip]
+    )
+    def clips(
+        self, info: Info, first: First = 50, after: After = None
+    ) -> Resolved[Connection[Clip]]:
+        return _character_clips.resolve(info, self.doc, first=first, after=after)
 
 
 def _selected(
@@ -283,5 +289,28 @@ def _selected(
     return next((item for d, item in zip(docs, items, strict=True) if d.id == selected_id), None)
 
 
-def _count_query(relation: str, where: tuple[tuple[str, object], ...] = ()) -> ChildCountQuery:
-    return ChildCountQuery(relation, False, where)
+def _scene_filter(args: dict[str, object]) -> tuple[tuple[str, object], ...]:
+    return () if args.get("include_alternates") else _PRIMARY_ONLY
+
+
+_project_owner = ParentLink(Project, "owner", UserProfile, "users", lambda d: d.owner_id)
+_project_scenes = ChildPage(Project, "scenes", "project.scenes", Scene, where=_scene_filter)
+_project_characters = ChildList(Project, "characters", "project.characters", Character)
+_project_scene_count = ChildCount(
+    Project, "sceneCount", "project.scenes", where=lambda _: _PRIMARY_ONLY
+)
+_project_clip_count = ChildCount(Project, "clipCount", "project.clips")
+_scene_project = ParentLink(Scene, "project", Project, "projects", lambda d: d.project_id)
+_scene_parent_scene = ParentLink(
+    Scene, "parentScene", Scene, "scenes", lambda d: d.parent_scene_id, required=False
+)
+_scene_alternates = ChildList(Scene, "alternates", "scene.alternates", Scene)
+_scene_clips = ChildPage(Scene, "clips", "scene.clips", Clip)
+_clip_scene = ParentLink(Clip, "scene", Scene, "scenes", lambda d: d.scene_id)
+_clip_project = ParentLink(Clip, "project", Project, "projects", lambda d: d.project_id)
+_clip_character = ParentLink(
+    Clip, "character", Character, "characters", lambda d: d.character_id,
+    live_only=True, required=False,
+)  # fmt: skip
+_character_project = ParentLink(Character, "project", Project, "projects", lambda d: d.project_id)
+_character_clips = ChildPage(Character, "clips", "character.clips", Clip)

@@ -1,0 +1,431 @@
+"""Relation fields, declared once: resolved synchronously when their data is already loaded.
+
+A relation field (`Scene.clips`, `Clip.character`, …) is one `RelationField`: which loader
+key one parent needs, and how the field's value is built from what was loaded. The same
+declaration serves two paths:
+
+- **the field's resolver**: when the request's loader already holds the key's result, the
+  value is built synchronously — no coroutine or task per field, which is most of
+  graphql-core's cost on a wide tree; otherwise it loads (batched with its siblings),
+  prefetches below, and builds;
+- **prefetching**: once a level of documents is loaded, every relation field the query
+  selects on them is loaded for all of them at once (one command per field and level, as
+  before), recursively, so the levels below resolve synchronously.
+
+A key the prefetch cannot compute (a bad cursor, `first: 101`) is skipped: the field's own
+resolver raises the error at its own path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLIncludeDirective,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    NamedTypeNode,
+    SelectionSetNode,
+    is_abstract_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
+from strawberry.utils.str_converters import to_camel_case
+
+from ..context import RequestContext
+from ..datastore.documents import Document, SoftDeletableDoc
+from ..datastore.repository import ChildCountQuery, ChildPageQuery
+from ..errors import DomainError, NotFound
+from ..loaders import Loader
+from ..schema.common import Connection
+from .paging import to_connection
+from .relations import Where, page_query
+
+__all__ = [
+    "ChildCount",
+    "ChildList",
+    "ChildPage",
+    "ParentLink",
+    "RelationField",
+    "Resolved",
+    "prefetch_connection",
+    "prefetch_objects",
+]
+
+R = TypeVar("R")
+Resolved: TypeAlias = R | Awaitable[R]
+Args = dict[str, Any]
+Target = tuple[Loader, Any]
+
+
+class FromDoc(Protocol):
+    """A GraphQL object type built from one document."""
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> Any: ...
+
+
+class Info(Protocol):
+    """What is read of Strawberry's `Info`; `_raw_info` is graphql-core's, for the
+    operation's AST and variables (Strawberry's `selected_fields` leaves literals uncoerced)."""
+
+    @property
+    def context(self) -> RequestContext: ...
+
+    @property
+    def _raw_info(self) -> GraphQLResolveInfo[Any]: ...
+
+
+def _definition(cls: type[Any]) -> StrawberryObjectDefinition:
+    return get_object_definition(cls, strict=True)
+
+
+_REGISTRY: dict[tuple[str, str], RelationField[Any]] = {}
+
+
+class RelationField(ABC, Generic[R]):
+    """`owner.name`, a field whose value comes from one loader key per parent document."""
+
+    child: type[FromDoc] | None = None
+    """The type of the documents it leads to (None: a scalar, e.g. a count)."""
+    connection = False
+    """Whether the children's selection sits under `edges { node }`."""
+
+    def __init__(self, owner: type[FromDoc], name: str) -> None:
+        self.owner = owner
+        self.name = name
+        _REGISTRY[(_definition(owner).name, name)] = self
+
+    @abstractmethod
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
+        """The loader and key this parent needs; None when there is nothing to load."""
+
+    @abstractmethod
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> R:
+        """The field's value from the loaded result (None when `target` was None)."""
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        return ()
+
+    def resolve(self, info: Info, doc: Any, **args: Any) -> Resolved[R]:
+        ctx = info.context
+        target = self.target(ctx, doc, args)
+        if target is None:
+            return self.build(ctx, doc, args, None)
+        loader, key = target
+        settled = loader.settled(key)
+        if settled is not None:
+            return self.build(ctx, doc, args, settled.result())
+        return self._load(info, doc, args, target)
+
+    async def _load(self, info: Info, doc: Any, args: Args, target: Target) -> R:
+        loader, key = target
+        loaded = await loader.load(key)
+        if self.child is not None:
+            walk = _Walk.of(info)
+            below = walk.below(info._raw_info.field_nodes, self.connection)
+            await walk.prefetch(self.child, self.children(loaded), below)
+        return self.build(info.context, doc, args, loaded)
+
+    def arguments(self, given: dict[str, Any]) -> Args:
+        """The resolver's keyword arguments from a selected field's (GraphQL) arguments."""
+        definition = _definition(self.owner)
+        field = next(
+            f
+            for f in definition.fields
+            if (f.graphql_name or to_camel_case(f.python_name)) == self.name
+        )
+        names = {
+            a.graphql_name or to_camel_case(a.python_name): a.python_name for a in field.arguments
+        }
+        return {names[name]: value for name, value in given.items()}
+
+
+class ParentLink(RelationField[Any]):
+    """One document by id, from a field of the parent (`Clip.character`, `Scene.project`)."""
+
+    def __init__(
+        self,
+        owner: type[FromDoc],
+        name: str,
+        child: type[FromDoc],
+        collection: str,
+        foreign_key: Callable[[Any], Any],
+        *,
+        live_only: bool = False,
+        required: bool = True,
+    ) -> None:
+        super().__init__(owner, name)
+        self.child = child
+        self.collection = collection
+        self.foreign_key = foreign_key
+        self.live_only = live_only
+        """A deleted document reads as null (otherwise parents resolve even when deleted)."""
+        self.required = required
+        """A missing document is NOT_FOUND rather than null."""
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
+        linked = self.foreign_key(doc)
+        return None if linked is None else (ctx.loaders.by_id(self.collection), linked)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
+        if loaded is not None and not (
+            self.live_only and isinstance(loaded, SoftDeletableDoc) and loaded.deleted_at
+        ):
+            assert self.child is not None
+            return self.child.from_doc(loaded)
+        if self.required:
+            assert self.child is not None
+            raise NotFound(f"{_definition(self.child).name} not found")
+        return None
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        return () if loaded is None else (loaded,)
+
+
+class _Children(RelationField[R]):
+    """Children of the parent along a relation of `datastore/relations.py`."""
+
+    def __init__(
+        self,
+        owner: type[FromDoc],
+        name: str,
+        relation: str,
+        *,
+        where: Callable[[Args], Where] = lambda _: (),
+        include_deleted: Callable[[RequestContext, Any, Args], bool] | None = None,
+    ) -> None:
+        super().__init__(owner, name)
+        self.relation = relation
+        self.where = where
+        self._include_deleted = include_deleted
+
+    def include_deleted(self, ctx: RequestContext, doc: Any, args: Args) -> bool:
+        if self._include_deleted is not None:
+            return self._include_deleted(ctx, doc, args)
+        return bool(args.get("include_deleted"))
+
+
+class ChildPage(_Children[Connection[Any]]):
+    """A connection of children, paged by `first`/`after` (and `last`/`before`)."""
+
+    connection = True
+
+    def __init__(
+        self, owner: type[FromDoc], name: str, relation: str, child: type[FromDoc], **kw: Any
+    ) -> None:
+        super().__init__(owner, name, relation, **kw)
+        self.child = child
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        query = page_query(
+            ctx,
+            doc.id,
+            self.relation,
+            first=args.get("first"),
+            after=args.get("after"),
+            last=args.get("last"),
+            before=args.get("before"),
+            include_deleted=self.include_deleted(ctx, doc, args),
+            where=self.where(args),
+        )
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
+        count_query = ChildCountQuery(
+            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+
+        async def count() -> int:
+            return await ctx.loaders.child_count(doc.id, count_query)
+
+        assert self.child is not None
+        return to_connection(loaded, self.child.from_doc, count)
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        items: Sequence[Document] = loaded.items
+        return items
+
+
+class ChildList(_Children[list[Any]]):
+    """A short list of children (at most `cap`), without paging."""
+
+    def __init__(
+        self,
+        owner: type[FromDoc],
+        name: str,
+        relation: str,
+        child: type[FromDoc],
+        *,
+        cap: int = 100,
+        **kw: Any,
+    ) -> None:
+        super().__init__(owner, name, relation, **kw)
+        self.child = child
+        self.cap = cap
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        query = ChildPageQuery(
+            self.relation, self.cap, None, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
+        assert self.child is not None
+        return [self.child.from_doc(d) for d in loaded.items]
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        items: Sequence[Document] = loaded.items
+        return items
+
+
+class ChildCount(_Children[int]):
+    """How many live children the parent has along the relation."""
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        query = ChildCountQuery(
+            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+        return ctx.loaders.counts(self.relation), (doc.id, query)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> int:
+        count: int = loaded
+        return count
+
+
+async def prefetch_connection(info: Info, connection: Connection[Any]) -> Connection[Any]:
+    """For a root field that paged its nodes itself: loads what the query selects below."""
+    await _prefetch_objects(info, [edge.node for edge in connection.edges], connection=True)
+    return connection
+
+
+async def prefetch_objects(info: Info, objects: Sequence[Any]) -> None:
+    """For a root field that loaded its objects itself (one, a list, or mixed types)."""
+    await _prefetch_objects(info, objects, connection=False)
+
+
+async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: bool) -> None:
+    by_type: dict[type[FromDoc], list[Document]] = {}
+    for obj in objects:
+        if obj is not None and hasattr(obj, "doc"):
+            by_type.setdefault(type(obj), []).append(obj.doc)
+    if not by_type:
+        return
+    walk = _Walk.of(info)
+    below = walk.below(info._raw_info.field_nodes, connection)
+    await asyncio.gather(*(walk.prefetch(t, docs, below) for t, docs in by_type.items()))
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """The operation's selections, walked the way graphql-core will execute them."""
+
+    ctx: RequestContext
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: VariableValues
+
+    @classmethod
+    def of(cls, info: Info) -> _Walk:
+        raw = info._raw_info
+        variables = raw.variable_values  # Strawberry passes the coerced dict
+        if not isinstance(variables, VariableValues):
+            variables = VariableValues(sources={}, coerced=dict(variables or {}))
+        return cls(info.context, raw.schema, raw.fragments, variables)
+
+    async def prefetch(
+        self, cls: type[FromDoc], docs: Sequence[Document], below: list[SelectionSetNode]
+    ) -> None:
+        """Loads every registered relation field selected on `docs`, level by level."""
+        if not docs or not below:
+            return
+        graphql_type = self.schema.get_type(_definition(cls).name)
+        assert isinstance(graphql_type, GraphQLObjectType)
+        jobs = []
+        for node in self.fields(below, graphql_type):
+            spec = _REGISTRY.get((graphql_type.name, node.name.value))
+            if spec is None:
+                continue
+            try:
+                given = get_argument_values(
+                    graphql_type.fields[node.name.value], node, self.variables
+                )
+                args = spec.arguments(given)
+                targets = [t for t in (spec.target(self.ctx, d, args) for d in docs) if t]
+            except (DomainError, GraphQLError):
+                continue
+            jobs.append(self._field(spec, targets, node))
+        if jobs:
+            await asyncio.gather(*jobs)
+
+    async def _field(
+        self, spec: RelationField[Any], targets: list[Target], node: FieldNode
+    ) -> None:
+        results = await asyncio.gather(
+            *(loader.load(key) for loader, key in targets), return_exceptions=True
+        )
+        if spec.child is None:
+            return
+        unique = {
+            id(doc): doc
+            for result in results
+            if not isinstance(result, BaseException)
+            for doc in spec.children(result)
+        }
+        await self.prefetch(spec.child, list(unique.values()), self.below([node], spec.connection))
+
+    def below(self, nodes: Sequence[FieldNode], connection: bool) -> list[SelectionSetNode]:
+        """The selections on what these fields return (on `edges { node }` of a connection)."""
+        inner = [n.selection_set for n in nodes if n.selection_set is not None]
+        if connection:
+            for step in ("edges", "node"):
+                inner = [
+                    f.selection_set
+                    for f in self.fields(inner, None)
+                    if f.name.value == step and f.selection_set is not None
+                ]
+        return inner
+
+    def fields(
+        self, sets: list[SelectionSetNode], on: GraphQLObjectType | None
+    ) -> Iterator[FieldNode]:
+        """The fields selected, through the fragments that apply to `on` (None: any)."""
+        for selection_set in sets:
+            for node in selection_set.selections:
+                if not self._included(node):
+                    continue
+                if isinstance(node, FieldNode):
+                    yield node
+                elif isinstance(node, InlineFragmentNode):
+                    if self._applies(node.type_condition, on):
+                        yield from self.fields([node.selection_set], on)
+                elif isinstance(node, FragmentSpreadNode):
+                    fragment = self.fragments.get(node.name.value)
+                    if fragment is not None and self._applies(fragment.type_condition, on):
+                        yield from self.fields([fragment.selection_set], on)
+
+    def _included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip is not None and skip.get("if"):
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return include is None or bool(include.get("if"))
+
+    def _applies(self, condition: NamedTypeNode | None, on: GraphQLObjectType | None) -> bool:
+        if condition is None or on is None:
+            return True
+        named = self.schema.get_type(condition.name.value)
+        if named is on:
+            return True
+        return is_abstract_type(named) and self.schema.is_sub_type(named, on)

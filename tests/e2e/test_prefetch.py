@@ -1,0 +1,182 @@
+"""Prefetching: a root field loads what the query selects below it, level by level, so the
+relation fields underneath resolve from loaded data instead of a task per object."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from mongraph.datastore.client import Datastore
+from mongraph.schema.ids import encode_global_id
+from tests.e2e.test_loaders import STORYBOARD, seed
+from tests.utils.commands import CommandCounter
+from tests.utils.factories import MadeUser
+from tests.utils.graphql import GraphQLClient
+
+TREE = """
+query Tree($projects: Int!, $scenes: Int!, $clips: Int!) {
+  projects(first: $projects) { edges { node {
+    scenes(first: $scenes) { edges { node { ...SceneClips } } }
+  } } }
+}
+fragment SceneClips on Scene {
+  name
+  clips(first: $clips) { edges { node { ... on Node { ... on Clip { name character { name } } } } } }
+}
+"""
+
+
+@contextmanager
+def tasks_created() -> Iterator[list[int]]:
+    """Counts the asyncio tasks the running loop creates inside the block."""
+    loop = asyncio.get_running_loop()
+    counted = [0]
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        counted[0] += 1
+        if previous is not None:
+            return previous(loop, coro, **kwargs)  # type: ignore[arg-type]
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    try:
+        yield counted
+    finally:
+        loop.set_task_factory(previous)
+
+
+def clip_names(data: dict[str, Any]) -> list[str]:
+    return [
+        c["node"]["name"]
+        for p in data["projects"]["edges"]
+        for s in p["node"]["scenes"]["edges"]
+        for c in s["node"]["clips"]["edges"]
+    ]
+
+
+async def test_tasks_per_request_do_not_grow_with_the_fan_out(
+    gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
+) -> None:
+    """Through variables, a named fragment and nested interface fragments: four levels, four
+    commands, and as many tasks for 216 clips as for one (a task per object without prefetch)."""
+    await seed(store, alice, 6, 6, 6)
+    await gql.ok("{ viewer { id } }")
+    created = {}
+    for size in (1, 6):
+        commands.reset()
+        with tasks_created() as tasks:
+            data = await gql.ok(TREE, {"projects": size, "scenes": size, "clips": size})
+        created[size] = tasks[0]
+        assert len(clip_names(data)) == size**3
+        characters = {
+            c["node"]["character"]["name"]
+            for p in data["projects"]["edges"]
+            for s in p["node"]["scenes"]["edges"]
+            for c in s["node"]["clips"]["edges"]
+        }
+        assert len(characters) == size
+        assert len(commands.on(*STORYBOARD)) == 4, commands.commands
+    assert created[6] == created[1], created
+
+
+async def test_aliases_with_different_arguments_are_prefetched_separately(
+    gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
+) -> None:
+    await seed(store, alice, 2, 2, 3)
+    await gql.ok("{ viewer { id } }")
+    commands.reset()
+    data = await gql.ok(
+        """{ projects(first: 5) { edges { node { scenes(first: 5) { edges { node {
+            one: clips(first: 1) { edges { node { name } } }
+            all: clips(first: 5) { edges { node { name } } }
+        } } } } } } }"""
+    )
+    for project in data["projects"]["edges"]:
+        for scene in project["node"]["scenes"]["edges"]:
+            assert [e["node"]["name"] for e in scene["node"]["one"]["edges"]] == ["K0"]
+            assert [e["node"]["name"] for e in scene["node"]["all"]["edges"]] == ["K0", "K1", "K2"]
+    # projects, scenes, and one command per distinct page size of clips
+    assert len(commands.on(*STORYBOARD)) == 4, commands.commands
+
+
+@pytest.mark.parametrize(
+    ("directive", "variables"),
+    [("@skip(if: $flag)", {"flag": True}), ("@include(if: $flag)", {"flag": False})],
+)
+async def test_a_skipped_relation_is_not_loaded(
+    gql: GraphQLClient,
+    store: Datastore,
+    alice: MadeUser,
+    commands: CommandCounter,
+    directive: str,
+    variables: dict[str, bool],
+) -> None:
+    await seed(store, alice, 2, 2, 2)
+    await gql.ok("{ viewer { id } }")
+    commands.reset()
+    data = await gql.ok(
+        f"""query ($flag: Boolean!) {{ projects(first: 5) {{ edges {{ node {{
+            scenes(first: 5) {{ edges {{ node {{ name clips {directive} {{ edges {{ node {{ name }} }} }} }} }} }}
+        }} }} }} }}""",
+        variables,
+    )
+    scene = data["projects"]["edges"][0]["node"]["scenes"]["edges"][0]["node"]
+    assert "clips" not in scene
+    assert [c for c in commands.on(*STORYBOARD) if c[1] == "clips"] == []
+
+
+async def test_a_bad_argument_below_is_reported_at_its_own_path(
+    gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
+) -> None:
+    await seed(store, alice, 1, 2, 2)
+    await gql.ok("{ viewer { id } }")
+    commands.reset()
+    body = await gql.raw(
+        """{ projects(first: 5) { edges { node { name scenes(first: 5) { edges { node {
+            name clips(first: 101) { edges { node { name } } }
+        } } } } } } }"""
+    )
+    # the first failing clips field nulls its non-null parents; its siblings' errors go with them
+    (error,) = body["errors"]
+    assert error["path"][:6] == ["projects", "edges", 0, "node", "scenes", "edges"]
+    assert error["path"][7:] == ["node", "clips"]
+    assert "between 0 and 100" in error["message"]
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+    assert [c for c in commands.on(*STORYBOARD) if c[1] == "clips"] == []
+
+
+async def test_nodes_of_several_types_prefetch_each_types_relations(
+    gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
+) -> None:
+    await seed(store, alice, 2, 2, 2)
+    tree = await gql.ok("{ projects { edges { node { id scenes { edges { node { id } } } } } } }")
+    project_ids = [p["node"]["id"] for p in tree["projects"]["edges"]]
+    scene_ids = [
+        s["node"]["id"] for p in tree["projects"]["edges"] for s in p["node"]["scenes"]["edges"]
+    ]
+    commands.reset()
+    data = await gql.ok(
+        """query ($ids: [ID!]!) { nodes(ids: $ids) {
+                ... on Project { sceneCount scenes(first: 5) { edges { node { name } } } }
+                ... on Scene { clips(first: 5) { edges { node { name character { name } } } } }
+            } }""",
+        {"ids": project_ids + scene_ids + [encode_global_id("Scene", "0" * 24)]},
+    )
+    nodes = data["nodes"]
+    assert [n["sceneCount"] for n in nodes[:2]] == [2, 2]
+    assert [len(n["scenes"]["edges"]) for n in nodes[:2]] == [2, 2]
+    assert [len(n["clips"]["edges"]) for n in nodes[2:6]] == [2, 2, 2, 2]
+    assert nodes[6] is None
+    # the nodes (one command for both types), then one per relation field selected on them
+    assert sorted(commands.on(*STORYBOARD)) == [
+        ("aggregate", "clips"),
+        ("aggregate", "projects"),
+        ("aggregate", "scenes"),  # sceneCount
+        ("aggregate", "scenes"),  # scenes
+        ("find", "characters"),
+    ], commands.commands
