@@ -25,6 +25,10 @@ from tests.utils.graphql import GraphQLClient
 
 CURSOR_SECRET = "test-cursor-secret"
 
+# The collector's schedule is process-wide production tuning; the test process keeps
+# Python's (tests/test_collector.py covers the setting in fresh interpreters).
+os.environ.setdefault("MONGRAPH_GC_THRESHOLD", "0")
+
 
 @pytest.fixture(scope="session")
 def mongodb_uri() -> Iterator[str]:

@@ -31,6 +31,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from .auth import KeyCache
+from .collector import tune_collector
 from .config import Settings, get_settings
 from .context import RequestContext
 from .datastore.changes import watch_chat
@@ -315,6 +316,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tune_collector(settings.mongraph_gc_threshold)
         store = state["store"] = await store_factory()
         store.monitor.attach(telemetry)
         hub = state["hub"] = app.state.hub = Hub(

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="How long an authenticated API key is trusted without a database lookup "
         "(so revoking a key takes effect within it); 0 turns the cache off.",
     )
+    mongraph_gc_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="Allocations between collections of the garbage collector's young "
+        "generation (Python's default: 700); objects alive at startup are frozen out of "
+        "collections. 0 leaves Python's schedule alone.",
+    )
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
     )

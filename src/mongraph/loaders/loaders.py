@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -28,6 +28,7 @@ from ..observability import observe_batch
 __all__ = ["Loader", "Loaders"]
 
 ObjectIdLike = Any
+T = TypeVar("T")
 MIXED = "*"
 """The collection label of a batch that reads several collections."""
 PageKey = tuple[ObjectIdLike, ChildPageQuery]
@@ -65,10 +66,21 @@ class Loaders:
         self._store = store
         self._scope = scope
         self._loaders: dict[tuple[str, str], Loader] = {}
+        self._built: dict[tuple[Callable[[Any], Any], int], Any] = {}
 
     def clear(self) -> None:
         """Forgets everything loaded: after a write, later reads must see it."""
         self._loaders.clear()
+        self._built.clear()
+
+    def built(self, build: Callable[[Any], T], doc: Any) -> T:
+        """`build(doc)`, once per loaded document: a character on 4,000 clips is one object.
+        Keyed by identity: the memo keeps the document alive, so its id is not reused."""
+        key = (build, id(doc))
+        if key not in self._built:
+            self._built[key] = build(doc)
+        built: T = self._built[key]
+        return built
 
     def _repo(self, collection: str) -> Repository:
         return Repository(self._store, collection, self._scope)

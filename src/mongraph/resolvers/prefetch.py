@@ -22,6 +22,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from graphql import (
@@ -53,6 +54,7 @@ from .paging import to_connection
 from .relations import Where, page_query
 
 __all__ = [
+    "RELATION_FIELDS",
     "ChildCount",
     "ChildList",
     "ChildPage",
@@ -92,6 +94,8 @@ def _definition(cls: type[Any]) -> StrawberryObjectDefinition:
 
 
 _REGISTRY: dict[tuple[str, str], RelationField[Any]] = {}
+RELATION_FIELDS = _REGISTRY
+"""(GraphQL type name, field name) → its declaration, for every relation field."""
 
 
 class RelationField(ABC, Generic[R]):
@@ -119,7 +123,20 @@ class RelationField(ABC, Generic[R]):
         return ()
 
     def resolve(self, info: Info, doc: Any, **args: Any) -> Resolved[R]:
-        ctx = info.context
+        """The field's value for the parent `doc`, from its Strawberry resolver."""
+        return self.resolve_raw(info._raw_info, doc, args)
+
+    def graphql_resolver(self) -> Callable[..., Any]:
+        """A graphql-core resolver doing what the Strawberry resolver does, without
+        Strawberry's per-field wrapper (`build_schema` installs it)."""
+
+        def resolve(source: Any, info: GraphQLResolveInfo[Any], **given: Any) -> Any:
+            return self.resolve_raw(info, source.doc, self.arguments(given))
+
+        return resolve
+
+    def resolve_raw(self, info: GraphQLResolveInfo[Any], doc: Any, args: Args) -> Resolved[R]:
+        ctx: RequestContext = info.context
         target = self.target(ctx, doc, args)
         if target is None:
             return self.build(ctx, doc, args, None)
@@ -129,27 +146,31 @@ class RelationField(ABC, Generic[R]):
             return self.build(ctx, doc, args, settled.result())
         return self._load(info, doc, args, target)
 
-    async def _load(self, info: Info, doc: Any, args: Args, target: Target) -> R:
+    async def _load(self, info: GraphQLResolveInfo[Any], doc: Any, args: Args, target: Target) -> R:
         loader, key = target
         loaded = await loader.load(key)
         if self.child is not None:
             walk = _Walk.of(info)
-            below = walk.below(info._raw_info.field_nodes, self.connection)
+            below = walk.below(info.field_nodes, self.connection)
             await walk.prefetch(self.child, self.children(loaded), below)
         return self.build(info.context, doc, args, loaded)
 
     def arguments(self, given: dict[str, Any]) -> Args:
         """The resolver's keyword arguments from a selected field's (GraphQL) arguments."""
+        names = self._python_names
+        return {names[name]: value for name, value in given.items()}
+
+    @cached_property
+    def _python_names(self) -> dict[str, str]:
         definition = _definition(self.owner)
         field = next(
             f
             for f in definition.fields
             if (f.graphql_name or to_camel_case(f.python_name)) == self.name
         )
-        names = {
+        return {
             a.graphql_name or to_camel_case(a.python_name): a.python_name for a in field.arguments
         }
-        return {names[name]: value for name, value in given.items()}
 
 
 class ParentLink(RelationField[Any]):
@@ -184,7 +205,7 @@ class ParentLink(RelationField[Any]):
             self.live_only and isinstance(loaded, SoftDeletableDoc) and loaded.deleted_at
         ):
             assert self.child is not None
-            return self.child.from_doc(loaded)
+            return ctx.loaders.built(self.child.from_doc, loaded)
         if self.required:
             assert self.child is not None
             raise NotFound(f"{_definition(self.child).name} not found")
@@ -322,7 +343,7 @@ async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: b
             by_type.setdefault(type(obj), []).append(obj.doc)
     if not by_type:
         return
-    walk = _Walk.of(info)
+    walk = _Walk.of(info._raw_info)
     below = walk.below(info._raw_info.field_nodes, connection)
     await asyncio.gather(*(walk.prefetch(t, docs, below) for t, docs in by_type.items()))
 
@@ -337,12 +358,11 @@ class _Walk:
     variables: VariableValues
 
     @classmethod
-    def of(cls, info: Info) -> _Walk:
-        raw = info._raw_info
+    def of(cls, raw: GraphQLResolveInfo[Any]) -> _Walk:
         variables = raw.variable_values  # Strawberry passes the coerced dict
         if not isinstance(variables, VariableValues):
             variables = VariableValues(sources={}, coerced=dict(variables or {}))
-        return cls(info.context, raw.schema, raw.fragments, variables)
+        return cls(raw.context, raw.schema, raw.fragments, variables)
 
     async def prefetch(
         self, cls: type[FromDoc], docs: Sequence[Document], below: list[SelectionSetNode]

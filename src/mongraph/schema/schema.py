@@ -16,6 +16,7 @@ from strawberry.types.field import StrawberryField
 
 from ..config import Settings
 from ..resolvers.nodes import register_node_type
+from ..resolvers.prefetch import RELATION_FIELDS
 from .auth import Authenticate
 from .chat import Conversation, Message
 from .errors import ErrorCodes, log_unexpected
@@ -88,6 +89,20 @@ def _plain_fields_read_attributes(schema: strawberry.Schema) -> None:
                 field.resolve = _attribute(definition.python_name)
 
 
+def _relation_fields_resolve_directly(schema: strawberry.Schema) -> None:
+    """A declared relation field resolves through its declaration without Strawberry's
+    per-field wrapper: its arguments are plain scalars and it has no permission or
+    extension (checked), and a tree calls it once per object."""
+    for (type_name, field_name), relation in RELATION_FIELDS.items():
+        field = schema._schema.get_type(type_name).fields[field_name]  # type: ignore[union-attr]
+        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not isinstance(definition, StrawberryField) or (
+            definition.permission_classes or definition.extensions
+        ):
+            raise TypeError(f"{type_name}.{field_name} needs Strawberry's resolver wrapper")
+        field.resolve = relation.graphql_resolver()
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; `settings` switch introspection and field suggestions (see docs/security.md)."""
     settings = settings or Settings()
@@ -115,6 +130,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
     )
     _plain_fields_read_attributes(schema)
+    _relation_fields_resolve_directly(schema)
     if not settings.mongraph_introspection and not settings.mongraph_dev:
         schema.name_mask = NameMask(schema._schema)
     return schema

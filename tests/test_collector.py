@@ -1,0 +1,51 @@
+"""The gateway's process collects garbage on its own schedule (MONGRAPH_GC_THRESHOLD)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+
+import pytest
+
+# A fresh interpreter: the schedule is process-wide state.
+SCRIPT = """
+import asyncio, gc
+from mongraph.app import create_app
+
+class Stop(Exception):
+    pass
+
+async def store():
+    raise Stop
+
+async def start():
+    app = create_app(store)
+    try:
+        async with app.router.lifespan_context(app):
+            pass
+    except Stop:
+        pass
+    print(gc.get_threshold()[0], gc.get_freeze_count() > 0)
+
+asyncio.run(start())
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [(None, "50000 True"), ("12345", "12345 True"), ("0", f"{gc.get_threshold()[0]} False")],
+)
+def test_startup_sets_the_young_generation_threshold_and_freezes(
+    setting: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MONGRAPH_GC_THRESHOLD"}
+    env["MONGODB_URI"] = "mongodb://127.0.0.1:9/"
+    if setting is not None:
+        env["MONGRAPH_GC_THRESHOLD"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == expected
