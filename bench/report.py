@@ -159,6 +159,15 @@ def _headline_lines(h: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _load(machine: dict[str, Any]) -> str:
+    """What else ran: the 1-minute load average when the run started."""
+    if "load_average" not in machine:  # results written before it was recorded
+        return f"**The machine was shared**: {machine.get('shared', 'unknown')}."
+    load = machine["load_average"]
+    busy = "busy: other processes competed for its cores" if load > 1 else "otherwise idle"
+    return f"Load average at the start: {load} ({busy})."
+
+
 def _charts(results: dict[str, Any], folder: Path) -> list[str]:
     import matplotlib
 
@@ -214,9 +223,8 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "and what each number means: `bench/README.md`.",
         "",
         f"**Machine.** {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
-        f"Python {m['python']}; database: {m['database']}. **The machine was shared**: "
-        f"{m['shared']}, so absolute numbers are noisy; the ratios, measured in the same run, "
-        "are the headline.",
+        f"Python {m['python']}; database: {m['database']}. {_load(m)} Ratios, measured in "
+        "the same run, are the headline; absolute numbers are context.",
         "",
         f"**Run.** {results['date']}, size `{results['size']}` "
         f"({results['dataset']['documents']:,} documents loaded through the bulk path at "

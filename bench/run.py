@@ -223,7 +223,7 @@ def machine(database: str) -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "database": database,
-        "shared": "other processes (test suites) ran on the machine at the same time",
+        "load_average": round(os.getloadavg()[0], 2),
     }
 
 

@@ -64,7 +64,9 @@ def gateway(uri: str, db: str) -> ASGIApp:
     from mongraph.datastore.client import Datastore
 
     tally = CommandTally()
-    settings = Settings(mongodb_uri=uri, mongraph_db=db)
+    # SecantusDB takes seconds over medium's big scenarios: the request deadline that
+    # protects production from a stalled database would cut them off.
+    settings = Settings(mongodb_uri=uri, mongraph_db=db, mongraph_db_timeout=600)
 
     async def connect() -> Datastore:
         return Datastore.connect(

@@ -173,9 +173,9 @@ async def test_nodes_of_several_types_prefetch_each_types_relations(
     assert [len(n["clips"]["edges"]) for n in nodes[2:6]] == [2, 2, 2, 2]
     assert nodes[6] is None
     # the nodes (one command for both types), then one per relation field selected on them
-    assert sorted(commands.on(*STORYBOARD)) == [
+    assert sorted(c for c in commands.commands if c != ("find", "users")) == [
+        ("aggregate", ""),  # the nodes
         ("aggregate", "clips"),
-        ("aggregate", "projects"),
         ("aggregate", "scenes"),  # sceneCount
         ("aggregate", "scenes"),  # scenes
         ("find", "characters"),

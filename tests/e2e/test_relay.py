@@ -17,7 +17,7 @@ from mongraph.datastore.documents import CharacterDoc, ClipDoc, Document, Projec
 from mongraph.errors import ErrorCode
 from mongraph.schema.ids import encode_global_id
 from tests.utils.apps import app_client
-from tests.utils.chat import create_conversation, post
+from tests.utils.chat import create_conversation, post, share
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
@@ -71,11 +71,8 @@ async def test_fifty_nodes_of_four_types_cost_one_command(
     await gql.ok("{ viewer { id } }")  # records the key's lastUsedAt (at most once a minute)
     commands.reset()
     nodes = (await gql.ok(NODES, {"ids": ids}))["nodes"]
-    sent = commands.on(*STORYBOARD)
-    # one aggregate: a $unionWith per collection after the first
-    assert len(sent) == 1, sent
-    assert sent[0][0] == "aggregate"
-    assert [c for c in commands.commands if c[1] not in STORYBOARD] == [("find", "users")]
+    # one database-level aggregate: the ids as $documents, a $lookup per collection
+    assert commands.commands == [("find", "users"), ("aggregate", "")], commands.commands
     expected = [
         {"__typename": type(d).__name__.removesuffix("Doc"), "id": i, "name": d.name}
         if d in mine
@@ -169,7 +166,7 @@ async def test_every_node_type_is_reachable_by_id(
     }
 
 
-async def test_nodes_of_six_types_cost_one_command_plus_the_messages_conversations(
+async def test_nodes_of_six_types_cost_one_command_messages_included(
     gql: GraphQLClient, commands: CommandCounter
 ) -> None:
     project = await create_project(gql)
@@ -189,12 +186,25 @@ async def test_nodes_of_six_types_cost_one_command_plus_the_messages_conversatio
     nodes = (await gql.ok(query, {"ids": ids}))["nodes"]
     assert nodes == [{"id": i} for i in ids]
     # the conversation came with the others, so the message's readability costs nothing more
-    assert [c for c in commands.commands if c != ("find", "users")] == [("aggregate", "projects")]
+    assert [c for c in commands.commands if c != ("find", "users")] == [("aggregate", "")]
     commands.reset()
     nodes = (await gql.ok(query, {"ids": [*ids, elsewhere]}))["nodes"]
     assert nodes == [{"id": i} for i in [*ids, elsewhere]]
+    # the message's conversation is joined in the same command (it authorizes the message)
     sent = [c for c in commands.commands if c != ("find", "users")]
-    assert sent == [("aggregate", "projects"), ("find", "conversations")], sent
+    assert sent == [("aggregate", "")], sent
+
+
+async def test_nodes_shows_a_message_to_whoever_may_read_its_conversation(
+    gql: GraphQLClient, bob: MadeUser
+) -> None:
+    conversation = await create_conversation(gql)
+    message = await post(gql, conversation, "hello")
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    as_bob = gql.as_user(bob.secret)
+    assert (await as_bob.ok(query, {"ids": [message]}))["nodes"] == [None]
+    await share(gql, conversation, [bob.global_id])
+    assert (await as_bob.ok(query, {"ids": [message]}))["nodes"] == [{"id": message}]
 
 
 @dataclass(frozen=True)

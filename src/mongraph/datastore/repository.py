@@ -232,30 +232,60 @@ class Repository:
         return [counts[key] for key in keys]
 
 
-_SOURCE = "__mongraphCollection"
-
-
 async def by_ids_across(
     store: Datastore, scope: Scope, wanted: dict[str, list[ObjectId]]
 ) -> dict[tuple[str, ObjectId], Document]:
-    """Documents of several collections by id in one command (a `$unionWith` per extra
-    collection), keyed by (collection, id); deleted ones included, as `Repository.by_ids`."""
+    """Documents of several collections by id in one command, keyed by (collection, id);
+    deleted ones included, as `Repository.by_ids`. A collection readable through its
+    parent (messages) returns only documents whose parent the scope can read, and those
+    parents come back too.
+
+    The ids go in as `$documents`, each under its collection's name, and one `$lookup`
+    per collection joins them on `_id` with the viewer's scope as its pipeline: an index
+    probe per id (a `$unionWith` of per-collection `$match`es reads the same on MongoDB,
+    but SecantusDB runs a `$unionWith` pipeline as a collection scan: 3.5 s for 50,000
+    documents).
+    """
     collections = [c for c, ids in wanted.items() if ids]
     if not collections:
         return {}
-
-    def branch(collection: str) -> list[Raw]:
-        query = scope.apply(COLLECTIONS[collection], {"_id": {"$in": wanted[collection]}})
-        return [{"$match": query}, {"$addFields": {_SOURCE: collection}}]
-
-    first, *others = collections
-    pipeline = branch(first) + [{"$unionWith": {"coll": c, "pipeline": branch(c)}} for c in others]
-    size = sum(len(wanted[c]) for c in collections) + 1
+    keys = [{"_id": i, c: i} for c in collections for i in wanted[c]]
+    pipeline: list[Raw] = [{"$documents": keys}]
+    for collection in collections:
+        join = _join(collection, collection, scope)
+        spec = COLLECTIONS[collection]
+        if spec.read_via is not None:
+            # readable only through its parent: joined with the parent's scope
+            via = RELATIONS[spec.read_via]
+            join["pipeline"] = [
+                *join.get("pipeline", ()),
+                {"$lookup": {**_join(via.parent, via.foreign_key, scope), "as": _VIA}},
+                {"$match": {_VIA: {"$ne": []}}},
+            ]
+        pipeline.append({"$lookup": {**join, "as": collection}})
+    pipeline.append({"$project": {c: 1 for c in collections}})
     found: dict[tuple[str, ObjectId], Document] = {}
-    async for raw in await store.db[first].aggregate(pipeline, batchSize=size):
-        collection = raw.pop(_SOURCE)
-        found[(collection, raw["_id"])] = COLLECTIONS[collection].document.model_validate(raw)
+    async for row in await store.db.aggregate(pipeline, batchSize=len(keys) + 1):
+        for collection in collections:
+            spec = COLLECTIONS[collection]
+            parent_of = RELATIONS[spec.read_via].parent if spec.read_via is not None else ""
+            for raw in row.get(collection) or ():
+                for parent in raw.pop(_VIA, ()):
+                    parsed = COLLECTIONS[parent_of].document.model_validate(parent)
+                    found[(parent_of, parent["_id"])] = parsed
+                found[(collection, raw["_id"])] = spec.document.model_validate(raw)
     return found
+
+
+_VIA = "__mongraphReadableVia"
+
+
+def _join(collection: str, local_field: str, scope: Scope) -> Raw:
+    """A `$lookup` of `collection` by `_id` from `local_field`, within `scope`."""
+    join: Raw = {"from": collection, "localField": local_field, "foreignField": "_id"}
+    if scoped := scope.apply(COLLECTIONS[collection], {}):
+        join["pipeline"] = [{"$match": scoped}]
+    return join
 
 
 def child_ordering(relation: str, parent_id: Any) -> str:

@@ -123,6 +123,8 @@ class Loaders:
                 found = await by_ids_across(self._store, self._scope, wanted)
                 for collection, oid in keys:
                     self.by_id(collection).prime(oid, found.get((collection, oid)))
+                for (collection, oid), doc in found.items():  # the parents read along
+                    self.by_id(collection).prime(oid, doc)
                 return [found.get(k) for k in keys]
 
             self._loaders[key] = self._new("by_id", MIXED, load)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
@@ -345,7 +345,16 @@ async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: b
         return
     walk = _Walk.of(info._raw_info)
     below = walk.below(info._raw_info.field_nodes, connection)
-    await asyncio.gather(*(walk.prefetch(t, docs, below) for t, docs in by_type.items()))
+    await _all(walk.prefetch(t, docs, below) for t, docs in by_type.items())
+
+
+async def _all(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Runs the jobs concurrently; one is awaited in place (no task for a lone job)."""
+    pending = list(jobs)
+    if len(pending) == 1:
+        await pending[0]
+    elif pending:
+        await asyncio.gather(*pending)
 
 
 @dataclass(frozen=True)
@@ -386,8 +395,7 @@ class _Walk:
             except (DomainError, GraphQLError):
                 continue
             jobs.append(self._field(spec, targets, node))
-        if jobs:
-            await asyncio.gather(*jobs)
+        await _all(jobs)
 
     async def _field(
         self, spec: RelationField[Any], targets: list[Target], node: FieldNode
