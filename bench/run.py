@@ -27,6 +27,9 @@ from .sizes import SIZES
 
 __all__ = ["Options", "run"]
 
+P3_ROUNDS = 2
+"""Extra alternating rounds of scenario 3 for the gateway and bare Strawberry."""
+
 VERY_SLOW = 5.0
 """Seconds: a request slower than this is measured once, without load."""
 
@@ -300,6 +303,18 @@ def run(opts: Options) -> dict[str, Any]:
         if bare is not None:
             s3 = next(s for s in reads if s.name == "3-viewer")
             record("bare-strawberry", s3, bare.ready(), s3.bodies(dataset), auth, False)
+            # P3 divides two throughputs measured a minute apart on a machine whose speed
+            # drifts by a fifth: more rounds, alternating, and each side keeps its best.
+            targets = results["scenarios"][s3.name]["targets"]
+            for _ in range(P3_ROUNDS):
+                for target, server, commands in (
+                    ("gateway", gateway, True),
+                    ("bare-strawberry", bare, False),
+                ):
+                    log(f"{target}: {s3.name} (another round)")
+                    outcome = measure(server, s3.bodies(dataset), auth, opts, commands=commands)
+                    if outcome["load"]["throughput"] > targets[target]["load"]["throughput"]:
+                        targets[target] = outcome
         if baseline:
             gateway.get_json("/__bench/batching/off")
             for scenario in baseline:

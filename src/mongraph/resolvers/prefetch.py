@@ -94,6 +94,8 @@ def _definition(cls: type[Any]) -> StrawberryObjectDefinition:
 
 
 _REGISTRY: dict[tuple[str, str], RelationField[Any]] = {}
+_OWNERS: set[str] = set()
+"""GraphQL types with at least one declared relation field."""
 RELATION_FIELDS = _REGISTRY
 """(GraphQL type name, field name) → its declaration, for every relation field."""
 
@@ -110,6 +112,7 @@ class RelationField(ABC, Generic[R]):
         self.owner = owner
         self.name = name
         _REGISTRY[(_definition(owner).name, name)] = self
+        _OWNERS.add(_definition(owner).name)
 
     @abstractmethod
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
@@ -339,9 +342,9 @@ async def prefetch_objects(info: Info, objects: Sequence[Any]) -> None:
 async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: bool) -> None:
     by_type: dict[type[FromDoc], list[Document]] = {}
     for obj in objects:
-        if obj is not None and hasattr(obj, "doc"):
+        if obj is not None and hasattr(obj, "doc") and _definition(type(obj)).name in _OWNERS:
             by_type.setdefault(type(obj), []).append(obj.doc)
-    if not by_type:
+    if not by_type:  # nothing below these objects is a declared relation (`viewer`)
         return
     walk = _Walk.of(info._raw_info)
     below = walk.below(info._raw_info.field_nodes, connection)
