@@ -30,6 +30,19 @@ fragment SceneClips on Scene {
 """
 
 
+async def seeded(
+    gql: GraphQLClient,
+    store: Datastore,
+    owner: MadeUser,
+    commands: CommandCounter,
+    shape: tuple[int, int, int],
+) -> None:
+    """`seed`s a storyboard; the key's first-use write is done and the commands reset."""
+    await seed(store, owner, *shape)
+    await gql.ok("{ viewer { id } }")
+    commands.reset()
+
+
 @contextmanager
 def tasks_created() -> Iterator[list[int]]:
     """Counts the asyncio tasks the running loop creates inside the block."""
@@ -87,9 +100,7 @@ async def test_tasks_per_request_do_not_grow_with_the_fan_out(
 async def test_aliases_with_different_arguments_are_prefetched_separately(
     gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
 ) -> None:
-    await seed(store, alice, 2, 2, 3)
-    await gql.ok("{ viewer { id } }")
-    commands.reset()
+    await seeded(gql, store, alice, commands, (2, 2, 3))
     data = await gql.ok(
         """{ projects(first: 5) { edges { node { scenes(first: 5) { edges { node {
             one: clips(first: 1) { edges { node { name } } }
@@ -116,9 +127,7 @@ async def test_a_skipped_relation_is_not_loaded(
     directive: str,
     variables: dict[str, bool],
 ) -> None:
-    await seed(store, alice, 2, 2, 2)
-    await gql.ok("{ viewer { id } }")
-    commands.reset()
+    await seeded(gql, store, alice, commands, (2, 2, 2))
     data = await gql.ok(
         f"""query ($flag: Boolean!) {{ projects(first: 5) {{ edges {{ node {{
             scenes(first: 5) {{ edges {{ node {{ name clips {directive} {{ edges {{ node {{ name }} }} }} }} }} }}
@@ -133,9 +142,7 @@ async def test_a_skipped_relation_is_not_loaded(
 async def test_a_bad_argument_below_is_reported_at_its_own_path(
     gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
 ) -> None:
-    await seed(store, alice, 1, 2, 2)
-    await gql.ok("{ viewer { id } }")
-    commands.reset()
+    await seeded(gql, store, alice, commands, (1, 2, 2))
     body = await gql.raw(
         """{ projects(first: 5) { edges { node { name scenes(first: 5) { edges { node {
             name clips(first: 101) { edges { node { name } } }
