@@ -20,27 +20,18 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from functools import cached_property
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from graphql import (
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLIncludeDirective,
     GraphQLObjectType,
     GraphQLResolveInfo,
-    GraphQLSchema,
-    GraphQLSkipDirective,
-    InlineFragmentNode,
-    NamedTypeNode,
     SelectionSetNode,
-    is_abstract_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from graphql.execution.values import get_argument_values
 from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
@@ -52,6 +43,7 @@ from ..loaders import Loader
 from ..schema.common import Connection
 from .paging import to_connection
 from .relations import Where, page_query
+from .selection import Selections
 
 __all__ = [
     "RELATION_FIELDS",
@@ -153,9 +145,9 @@ class RelationField(ABC, Generic[R]):
         loader, key = target
         loaded = await loader.load(key)
         if self.child is not None:
-            walk = _Walk.of(info)
-            below = walk.below(info.field_nodes, self.connection)
-            await walk.prefetch(self.child, self.children(loaded), below)
+            prefetch = _Prefetch(info)
+            sets = prefetch.selections.below(info.field_nodes, self.connection)
+            await prefetch.below(self.child, self.children(loaded), sets)
         return self.build(info.context, doc, args, loaded)
 
     def arguments(self, given: dict[str, Any]) -> Args:
@@ -235,6 +227,11 @@ class _Children(RelationField[R]):
         self.where = where
         self._include_deleted = include_deleted
 
+    def children(self, loaded: Any) -> Sequence[Document]:
+        """The documents of a loaded page (a count has none: its `child` is None)."""
+        items: Sequence[Document] = loaded.items if self.child is not None else ()
+        return items
+
     def include_deleted(self, ctx: RequestContext, doc: Any, args: Args) -> bool:
         if self._include_deleted is not None:
             return self._include_deleted(ctx, doc, args)
@@ -277,10 +274,6 @@ class ChildPage(_Children[Connection[Any]]):
         assert self.child is not None
         return to_connection(loaded, self.child.from_doc, count)
 
-    def children(self, loaded: Any) -> Sequence[Document]:
-        items: Sequence[Document] = loaded.items
-        return items
-
 
 class ChildList(_Children[list[Any]]):
     """A short list of children (at most `cap`), without paging."""
@@ -308,10 +301,6 @@ class ChildList(_Children[list[Any]]):
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
         assert self.child is not None
         return [self.child.from_doc(d) for d in loaded.items]
-
-    def children(self, loaded: Any) -> Sequence[Document]:
-        items: Sequence[Document] = loaded.items
-        return items
 
 
 class ChildCount(_Children[int]):
@@ -346,9 +335,9 @@ async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: b
             by_type.setdefault(type(obj), []).append(obj.doc)
     if not by_type:  # nothing below these objects is a declared relation (`viewer`)
         return
-    walk = _Walk.of(info._raw_info)
-    below = walk.below(info._raw_info.field_nodes, connection)
-    await _all(walk.prefetch(t, docs, below) for t, docs in by_type.items())
+    prefetch = _Prefetch(info._raw_info)
+    sets = prefetch.selections.below(info._raw_info.field_nodes, connection)
+    await _all(prefetch.below(t, docs, sets) for t, docs in by_type.items())
 
 
 async def _all(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
@@ -360,38 +349,29 @@ async def _all(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
         await asyncio.gather(*pending)
 
 
-@dataclass(frozen=True)
-class _Walk:
-    """The operation's selections, walked the way graphql-core will execute them."""
+class _Prefetch:
+    """Loads, for one request, what an operation selects below some documents."""
 
-    ctx: RequestContext
-    schema: GraphQLSchema
-    fragments: dict[str, FragmentDefinitionNode]
-    variables: VariableValues
+    def __init__(self, info: GraphQLResolveInfo[Any]) -> None:
+        self.ctx: RequestContext = info.context
+        self.selections = Selections.of(info)
 
-    @classmethod
-    def of(cls, raw: GraphQLResolveInfo[Any]) -> _Walk:
-        variables = raw.variable_values  # Strawberry passes the coerced dict
-        if not isinstance(variables, VariableValues):
-            variables = VariableValues(sources={}, coerced=dict(variables or {}))
-        return cls(raw.context, raw.schema, raw.fragments, variables)
-
-    async def prefetch(
-        self, cls: type[FromDoc], docs: Sequence[Document], below: list[SelectionSetNode]
+    async def below(
+        self, cls: type[FromDoc], docs: Sequence[Document], sets: list[SelectionSetNode]
     ) -> None:
         """Loads every registered relation field selected on `docs`, level by level."""
-        if not docs or not below:
+        if not docs or not sets:
             return
-        graphql_type = self.schema.get_type(_definition(cls).name)
+        graphql_type = self.selections.schema.get_type(_definition(cls).name)
         assert isinstance(graphql_type, GraphQLObjectType)
         jobs = []
-        for node in self.fields(below, graphql_type):
+        for node in self.selections.fields(sets, graphql_type):
             spec = _REGISTRY.get((graphql_type.name, node.name.value))
             if spec is None:
                 continue
             try:
                 given = get_argument_values(
-                    graphql_type.fields[node.name.value], node, self.variables
+                    graphql_type.fields[node.name.value], node, self.selections.variables
                 )
                 args = spec.arguments(given)
                 targets = [t for t in (spec.target(self.ctx, d, args) for d in docs) if t]
@@ -414,49 +394,5 @@ class _Walk:
             if not isinstance(result, BaseException)
             for doc in spec.children(result)
         }
-        await self.prefetch(spec.child, list(unique.values()), self.below([node], spec.connection))
-
-    def below(self, nodes: Sequence[FieldNode], connection: bool) -> list[SelectionSetNode]:
-        """The selections on what these fields return (on `edges { node }` of a connection)."""
-        inner = [n.selection_set for n in nodes if n.selection_set is not None]
-        if connection:
-            for step in ("edges", "node"):
-                inner = [
-                    f.selection_set
-                    for f in self.fields(inner, None)
-                    if f.name.value == step and f.selection_set is not None
-                ]
-        return inner
-
-    def fields(
-        self, sets: list[SelectionSetNode], on: GraphQLObjectType | None
-    ) -> Iterator[FieldNode]:
-        """The fields selected, through the fragments that apply to `on` (None: any)."""
-        for selection_set in sets:
-            for node in selection_set.selections:
-                if not self._included(node):
-                    continue
-                if isinstance(node, FieldNode):
-                    yield node
-                elif isinstance(node, InlineFragmentNode):
-                    if self._applies(node.type_condition, on):
-                        yield from self.fields([node.selection_set], on)
-                elif isinstance(node, FragmentSpreadNode):
-                    fragment = self.fragments.get(node.name.value)
-                    if fragment is not None and self._applies(fragment.type_condition, on):
-                        yield from self.fields([fragment.selection_set], on)
-
-    def _included(self, node: Any) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip is not None and skip.get("if"):
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return include is None or bool(include.get("if"))
-
-    def _applies(self, condition: NamedTypeNode | None, on: GraphQLObjectType | None) -> bool:
-        if condition is None or on is None:
-            return True
-        named = self.schema.get_type(condition.name.value)
-        if named is on:
-            return True
-        return is_abstract_type(named) and self.schema.is_sub_type(named, on)
+        sets = self.selections.below([node], spec.connection)
+        await self.below(spec.child, list(unique.values()), sets)
