@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -216,16 +215,17 @@ class GraphQLApp(GraphQL[RequestContext, None]):
                 f"the body is over {self._settings.mongraph_max_body_bytes} bytes"
             )
         try:
-            parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+            # orjson refuses lone surrogates (JSON "\\ud800"), which BSON cannot store,
+            # and NaN/Infinity, which JSON does not have: one pass checks all of it.
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if "surrogate" in str(exc):
+                raise MalformedRequest(
+                    "the request contains text that is not valid Unicode"
+                ) from exc
             raise MalformedRequest("the request body is not valid JSON") from exc
         if not isinstance(parsed, dict | list):
             raise MalformedRequest("the request body must be a JSON object")
-        try:
-            # Lone surrogates (JSON "\\ud800") cannot be stored as BSON strings.
-            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise MalformedRequest("the request contains text that is not valid Unicode") from exc
         return parsed
 
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:

@@ -105,6 +105,16 @@ async def test_cost_counts_scalars_objects_and_page_sizes(gql: GraphQLClient) ->
     assert small["extensions"]["cost"] == 2 + 20 + 20 + 10
 
 
+async def test_a_repeated_document_is_costed_by_its_own_variables(gql: GraphQLClient) -> None:
+    """Shapes are cached by document and variables: the same text with another page size
+    costs what that page size costs, in either order."""
+    query = "query($n: Int) { projects(first: $n) { edges { node { id } } } }"
+    costs = [(await gql.raw(query, {"n": n}))["extensions"]["cost"] for n in (10, 3, 10, 3)]
+    assert costs == [2 + 5 * 10, 2 + 5 * 3, 2 + 5 * 10, 2 + 5 * 3]
+    over = await gql.raw(query, {"n": 100_000})  # 500,002: over the budget, not n=10's 52
+    assert over["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
 async def test_body_over_the_limit_is_413(http: httpx.AsyncClient, alice: MadeUser) -> None:
     query = "{ viewer { id } }" + " " * 1_000_001
     response = await http.post(

@@ -12,7 +12,19 @@ from tests.utils.graphql import GraphQLClient
 from tests.utils.storyboard import create_clip, create_project, create_scene
 
 
-@pytest.mark.parametrize("body", [b"null", b'"x"', b"42", b"{not json", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"null",
+        b'"x"',
+        b"42",
+        b"{not json",
+        b"\xff\xfe",
+        b'{"query": "query($n: Int) { viewer { id } }", "variables": {"n": NaN}}',
+        b'{"query": "{ viewer { id } }", "variables": {"n": 1e400}}',
+        b"[" * 2000 + b"]" * 2000,
+    ],
+)
 async def test_body_that_is_not_a_graphql_request_is_400(
     http: httpx.AsyncClient, alice: MadeUser, body: bytes
 ) -> None:

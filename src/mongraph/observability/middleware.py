@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,13 +19,14 @@ _VALID_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
-    """The caller's X-Request-ID when it is 1-64 of `A-Za-z0-9._:-`, else a new one."""
+    """The caller's X-Request-ID when it is 1-64 of `A-Za-z0-9._:-`, else 32 random hex
+    digits (a uuid4's randomness without building a UUID: a fifth of the cost)."""
     for name, value in headers:
         if name == HEADER:
             if _VALID_ID.fullmatch(value):
                 return value.decode("ascii")
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class RequestObserver:

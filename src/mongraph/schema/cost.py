@@ -8,9 +8,11 @@ the page, so it does not multiply again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -28,7 +30,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-__all__ = ["LIST_CAP", "OperationShape", "measure"]
+__all__ = ["LIST_CAP", "OperationShape", "ShapeCache", "measure"]
 
 LIST_CAP = 100
 DEFAULT_PAGE = 50
@@ -62,6 +64,48 @@ def measure(
     if root is not None:
         _walk(schema, operation.selection_set, root, 1, 1, shape, fragments, variables, set())
     return shape
+
+
+class ShapeCache:
+    """Shapes of recently run operations, by operation node and variables.
+
+    The parser cache hands back the same node for the same document text, so a client
+    repeating its queries is measured once per distinct set of variables. Entries hold
+    their schema and node, so an id reused after eviction cannot match.
+    """
+
+    MAX_VARIABLES_BYTES = 1024
+    """Larger variables are measured every time rather than kept."""
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[
+            tuple[int, int, bytes], tuple[GraphQLSchema, OperationDefinitionNode, OperationShape]
+        ] = OrderedDict()
+
+    def measure(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> OperationShape:
+        try:
+            given = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
+        except TypeError:
+            given = None
+        if given is None or len(given) > self.MAX_VARIABLES_BYTES:
+            return measure(schema, operation, fragments, variables)
+        key = (id(schema), id(operation), given)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is schema and entry[1] is operation:
+            self._entries.move_to_end(key)
+            return entry[2]
+        shape = measure(schema, operation, fragments, variables)
+        self._entries[key] = (schema, operation, shape)
+        if len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return shape
 
 
 def _walk(

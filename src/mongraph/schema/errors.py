@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from ..datastore.errors import is_unavailable
 from ..errors import DomainError, ErrorCode
 from .hidden_names import NameMask
 from .limits import is_token_limit_error
 
-__all__ = ["ErrorCodes", "log_unexpected"]
+__all__ = ["code_errors", "log_unexpected"]
 
 log = logging.getLogger("mongraph.errors")
 INTERNAL_MESSAGE = "Internal server error"
@@ -70,20 +69,10 @@ def _coded(error: GraphQLError, mask: NameMask | None = None, document: str = ""
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Rewrites the errors of a result: a contract `ErrorCode` on each, no internals leaked."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        self._code_errors(self.execution_context.result)
-
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        """Subscription results: each event is coded and masked the same way."""
-        self._code_errors(result)
-        yield
-
-    def _code_errors(self, result: Any) -> None:
-        if result is not None and getattr(result, "errors", None):
-            mask = getattr(self.execution_context.schema, "name_mask", None)
-            document = self.execution_context.query or ""
-            result.errors = [_coded(e, mask, document) for e in result.errors]
+def code_errors(execution_context: ExecutionContext, result: Any) -> None:
+    """Rewrites the errors of a result (an operation's, or a subscription event's): a
+    contract `ErrorCode` on each, no internals leaked."""
+    if result is not None and getattr(result, "errors", None):
+        mask = getattr(execution_context.schema, "name_mask", None)
+        document = execution_context.query or ""
+        result.errors = [_coded(e, mask, document) for e in result.errors]

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from ..config import Settings, get_settings
 from ..context import RequestContext
 from ..errors import ApiError, ErrorCode
-from .cost import measure
+from .cost import OperationShape, ShapeCache
 
-__all__ = ["QueryLimits", "is_token_limit_error"]
+__all__ = ["enforce_limits", "is_token_limit_error", "limit_parsing"]
 
 _TOKEN_LIMIT = "Document contains more than"
 
@@ -27,76 +24,78 @@ def is_token_limit_error(error: GraphQLError) -> bool:
     return _TOKEN_LIMIT in error.message
 
 
-class QueryLimits(SchemaExtension):
-    """Depth, aliases, directives, tokens and cost (returned in `extensions.cost`)."""
+_SHAPES = ShapeCache()
 
-    def __init__(self) -> None:
-        self.cost: int | None = None
 
-    def _settings(self) -> Settings:
-        context = self.execution_context.context
-        return context.settings if isinstance(context, RequestContext) else get_settings()
+def _settings(execution_context: ExecutionContext) -> Settings:
+    context = execution_context.context
+    return context.settings if isinstance(context, RequestContext) else get_settings()
 
-    def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = self._settings().mongraph_max_tokens
-        yield
 
-    def on_execute(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        if document is not None and self.execution_context.result is None:
-            error = self._check(document.definitions)
-            if error is not None:
-                self.execution_context.result = ExecutionResult(
-                    data=None, errors=[GraphQLError(error.message, original_error=error)]
-                )
-        yield
+def limit_parsing(execution_context: ExecutionContext) -> None:
+    """Before parsing: the document's token limit."""
+    execution_context.parse_options["max_tokens"] = _settings(execution_context).mongraph_max_tokens
 
-    def _check(self, definitions: Any) -> ApiError | None:
-        settings = self._settings()
-        name = self.execution_context.operation_name
-        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-        provided = self.execution_context._provided_operation_name  # `operation_name` guesses
-        if provided is None and len(operations) > 1:
-            # The spec's GetOperation: Strawberry would otherwise run the first one.
-            return ApiError(
-                ErrorCode.BAD_USER_INPUT,
-                "the document has several operations: name one with operationName",
-            )
+
+def enforce_limits(execution_context: ExecutionContext) -> int | None:
+    """Before execution: refuses (sets the result) an operation over a limit. Returns its
+    cost, for `extensions.cost`; None when there is no operation to measure."""
+    document = execution_context.graphql_document
+    if document is None or execution_context.result is not None:
+        return None
+    definitions = document.definitions
+    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+    name = execution_context.operation_name
+    cost: int | None = None
+    if execution_context._provided_operation_name is None and len(operations) > 1:
+        # The spec's GetOperation: Strawberry would otherwise run the first one
+        # (`operation_name` guesses, hence the provided one).
+        error: ApiError | None = ApiError(
+            ErrorCode.BAD_USER_INPUT,
+            "the document has several operations: name one with operationName",
+        )
+    else:
         operation = next(
             (o for o in operations if name is None or (o.name and o.name.value == name)), None
         )
         if operation is None:
             return None
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-        shape = measure(
-            self.execution_context.schema._schema,
+        shape = _SHAPES.measure(
+            execution_context.schema._schema,
             operation,
             fragments,
-            self.execution_context.variables or {},
+            execution_context.variables or {},
         )
-        self.cost = shape.cost
-        if shape.cost > settings.mongraph_max_cost:
-            return ApiError(
-                ErrorCode.QUERY_TOO_COMPLEX,
-                f"the query costs {shape.cost}; the budget is {settings.mongraph_max_cost} "
-                "(ask for smaller pages)",
-            )
-        if shape.depth > settings.mongraph_max_depth:
-            return ApiError(
-                ErrorCode.QUERY_TOO_DEEP,
-                f"the query is {shape.depth} levels deep; at most {settings.mongraph_max_depth}",
-            )
-        if shape.aliases > settings.mongraph_max_aliases:
-            return ApiError(
-                ErrorCode.TOO_MANY_ALIASES,
-                f"{shape.aliases} aliases; at most {settings.mongraph_max_aliases}",
-            )
-        if shape.directives > settings.mongraph_max_directives:
-            return ApiError(
-                ErrorCode.QUERY_TOO_COMPLEX,
-                f"{shape.directives} directives; at most {settings.mongraph_max_directives}",
-            )
-        return None
+        cost = shape.cost
+        error = _over_limit(shape, _settings(execution_context))
+    if error is not None:
+        execution_context.result = ExecutionResult(
+            data=None, errors=[GraphQLError(error.message, original_error=error)]
+        )
+    return cost
 
-    def get_results(self) -> dict[str, Any]:
-        return {} if self.cost is None else {"cost": self.cost}
+
+def _over_limit(shape: OperationShape, settings: Settings) -> ApiError | None:
+    if shape.cost > settings.mongraph_max_cost:
+        return ApiError(
+            ErrorCode.QUERY_TOO_COMPLEX,
+            f"the query costs {shape.cost}; the budget is {settings.mongraph_max_cost} "
+            "(ask for smaller pages)",
+        )
+    if shape.depth > settings.mongraph_max_depth:
+        return ApiError(
+            ErrorCode.QUERY_TOO_DEEP,
+            f"the query is {shape.depth} levels deep; at most {settings.mongraph_max_depth}",
+        )
+    if shape.aliases > settings.mongraph_max_aliases:
+        return ApiError(
+            ErrorCode.TOO_MANY_ALIASES,
+            f"{shape.aliases} aliases; at most {settings.mongraph_max_aliases}",
+        )
+    if shape.directives > settings.mongraph_max_directives:
+        return ApiError(
+            ErrorCode.QUERY_TOO_COMPLEX,
+            f"{shape.directives} directives; at most {settings.mongraph_max_directives}",
+        )
+    return None

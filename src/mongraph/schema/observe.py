@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from graphql import DocumentNode, OperationDefinitionNode
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from ..errors import ErrorCode
 from ..observability import current_request
 
-__all__ = ["ObserveOperation"]
+__all__ = ["record_error_codes", "record_operation"]
 
 
 def _executed(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -21,28 +19,23 @@ def _executed(document: DocumentNode, name: str | None) -> OperationDefinitionNo
     return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
-class ObserveOperation(SchemaExtension):
-    """First in the list, so it sees the errors after `ErrorCodes` coded them."""
+def record_operation(execution_context: ExecutionContext) -> None:
+    """Once parsed: the name and type of the operation the request runs."""
+    info = current_request()
+    document = execution_context.graphql_document
+    if info is not None and document is not None:
+        operation = _executed(document, execution_context.operation_name)
+        if operation is not None:
+            info.operation_type = operation.operation.value
+            info.operation = operation.name.value if operation.name else None
 
-    def on_validate(self) -> Iterator[None]:
-        # Known once parsed; a subscription's operation only ends when its socket does.
-        info = current_request()
-        document = self.execution_context.graphql_document
-        if info is not None and document is not None:
-            operation = _executed(document, self.execution_context.operation_name)
-            if operation is not None:
-                info.operation_type = operation.operation.value
-                info.operation = operation.name.value if operation.name else None
-        yield
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        info = current_request()
-        if info is None:
-            return
-        errors = getattr(self.execution_context.result, "errors", None)
-        if errors:
-            info.error_codes.extend(
-                str((error.extensions or {}).get("code", ErrorCode.INTERNAL.value))
-                for error in errors
-            )
+def record_error_codes(execution_context: ExecutionContext) -> None:
+    """Once the result's errors are coded: their codes. (A subscription's operation only
+    ends when its socket does.)"""
+    info = current_request()
+    errors = getattr(execution_context.result, "errors", None)
+    if info is not None and errors:
+        info.error_codes.extend(
+            str((error.extensions or {}).get("code", ErrorCode.INTERNAL.value)) for error in errors
+        )

@@ -51,11 +51,11 @@ class Query:
         return found
 
     @strawberry.field(description="The authenticated user; null without credentials.")
-    async def viewer(self, info: Info) -> User | None:
+    def viewer(self, info: Info) -> User | None:
+        # Synchronous: the viewer comes with authentication, and `User` declares no relation
+        # field to prefetch (its connections page themselves), so no coroutine is needed.
         viewer = info.context.viewer_or_none
-        user = None if viewer is None else User.from_doc(viewer.user)
-        await prefetch_objects(info, [user])
-        return user
+        return None if viewer is None else User.from_doc(viewer.user)
 
     @strawberry.field(description="A user by id: yourself, or anyone for admins; else null.")
     async def user(

@@ -17,14 +17,12 @@ from strawberry.types.field import StrawberryField
 from ..config import Settings
 from ..resolvers.nodes import register_node_type
 from ..resolvers.prefetch import RELATION_FIELDS
-from .auth import Authenticate
 from .chat import Conversation, Message
-from .errors import ErrorCodes, log_unexpected
+from .errors import log_unexpected
 from .hidden_names import NameMask
 from .identity import ApiKey, CreditTransaction, User
-from .limits import QueryLimits
 from .mutation import Mutation
-from .observe import ObserveOperation
+from .pipeline import OperationPipeline
 from .query import Query
 from .scalars import SCALAR_MAP
 from .storyboard import Character, Clip, Project, Scene
@@ -108,12 +106,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     # Parsed and validated documents are cached by their text (clients send the same few).
     extensions: list[Any] = [
-        ObserveOperation,
+        OperationPipeline,
         lambda: DocumentCache(maxsize=_DOCUMENT_CACHE),
         lambda: ValidationCache(maxsize=_DOCUMENT_CACHE),
-        QueryLimits,
-        Authenticate,
-        ErrorCodes,
     ]
     if not settings.mongraph_introspection:
         extensions.insert(1, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
