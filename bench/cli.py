@@ -16,6 +16,7 @@ __all__ = ["main"]
 ROOT = Path(__file__).parent.parent
 PRESETS = {
     "smoke": {"clients": 2, "seq_seconds": 0.1, "load_seconds": 0.2, "floor_repeat": 3},
+    "profile": {"clients": 8, "seq_seconds": 2.0, "load_seconds": 3.0, "floor_repeat": 5},
     "medium": {"clients": 8, "seq_seconds": 4.0, "load_seconds": 6.0, "floor_repeat": 5},
     "large": {"clients": 8, "seq_seconds": 5.0, "load_seconds": 8.0, "floor_repeat": 10},
 }
