@@ -53,20 +53,34 @@ class DataFloor:
             "4-big-response": self.big,
         }.get(scenario.name)
 
-    async def _first_n(
-        self, collection: str, key: str, parents: list[Any], n: int, sort: Raw, match: Raw
+    async def _per_parent(
+        self, collection: str, key: str, parents: list[Any], pipeline: list[Raw]
     ) -> dict[Any, list[Raw]]:
-        pipeline = [
-            {"$match": {**match, key: {"$in": parents}, "deletedAt": None}},
+        """`pipeline` over each parent's children in one command (the form the gateway's
+        loaders use: a `$lookup` per parent reads N children from the index, where a
+        `$match` + `$group`/`$topN` reads every child of every parent)."""
+        stages = [
+            {"$documents": [{"_id": p} for p in parents]},
             {
-                "$group": {
-                    "_id": f"${key}",
-                    "docs": {"$topN": {"n": n, "sortBy": sort, "output": "$$ROOT"}},
+                "$lookup": {
+                    "from": collection,
+                    "localField": "_id",
+                    "foreignField": key,
+                    "pipeline": pipeline,
+                    "as": "docs",
                 }
             },
         ]
-        cursor = await self.db[collection].aggregate(pipeline, batchSize=len(parents) + 1)
-        return {g["_id"]: g["docs"] async for g in cursor}
+        cursor = await self.db.aggregate(stages, batchSize=len(parents) + 1)
+        return {row["_id"]: row["docs"] async for row in cursor}
+
+    async def _first_n(
+        self, collection: str, key: str, parents: list[Any], n: int, sort: Raw, match: Raw
+    ) -> dict[Any, list[Raw]]:
+        live = {"$match": {**match, "deletedAt": None}}
+        return await self._per_parent(
+            collection, key, parents, [live, {"$sort": sort}, {"$limit": n}]
+        )
 
     async def tree(self) -> Raw:
         projects = (
@@ -136,14 +150,12 @@ class DataFloor:
             .to_list()
         )
         ids = [c["_id"] for c in conversations]
+        count = [{"$match": {"deletedAt": None}}, {"$group": {"_id": None, "n": {"$sum": 1}}}]
         counts = {
-            g["_id"]: g["n"]
-            async for g in await self.db["messages"].aggregate(
-                [
-                    {"$match": {"conversationId": {"$in": ids}, "deletedAt": None}},
-                    {"$group": {"_id": "$conversationId", "n": {"$sum": 1}}},
-                ]
-            )
+            parent: groups[0]["n"] if groups else 0
+            for parent, groups in (
+                await self._per_parent("messages", "conversationId", ids, count)
+            ).items()
         }
         last = await self._first_n(
             "messages", "conversationId", ids, 1, {"createdAt": -1, "_id": -1}, {}

@@ -15,6 +15,8 @@ import uvicorn
 from pymongo import monitoring
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mongraph.datastore.monitoring import command_collection
+
 __all__ = ["CommandTally", "main"]
 
 _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
@@ -26,8 +28,8 @@ class CommandTally(monitoring.CommandListener):
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name not in _IGNORED:
-            target = event.command.get(event.command_name)
-            self.counts[f"{event.command_name} {target if isinstance(target, str) else ''}"] += 1
+            target = command_collection(event.command_name, event.command)
+            self.counts[f"{event.command_name} {target or ''}"] += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from pymongo import monitoring
 
+from mongraph.datastore.monitoring import command_collection
+
 _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
 
 
@@ -20,8 +22,8 @@ class CommandCounter(monitoring.CommandListener):
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name in _IGNORED:
             return
-        target = event.command.get(event.command_name)
-        self.commands.append((event.command_name, target if isinstance(target, str) else ""))
+        target = command_collection(event.command_name, event.command)
+        self.commands.append((event.command_name, target or ""))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from pymongo import monitoring
 
-__all__ = ["CommandObserver", "Monitor", "PoolState"]
+__all__ = ["CommandObserver", "Monitor", "PoolState", "command_collection"]
 
 # Connection handshakes and authentication: driver plumbing, not the application's work.
 _IGNORED = frozenset({"hello", "ismaster", "isMaster", "saslStart", "saslContinue", "authenticate"})
@@ -39,7 +39,12 @@ class PoolState:
     checkout_failures: int = 0
 
 
-def _collection(command_name: str, command: Any) -> str:
+def command_collection(command_name: str, command: Any) -> str | None:
+    """The collection a command reads or writes; None when it has no single one.
+
+    A database-level aggregate (`$documents` joined with `$lookup`) is labelled with the
+    collection it joins when it joins only one: the loaders' per-parent child pages.
+    """
     target = command.get(command_name)
     if isinstance(target, str):
         return target
@@ -47,7 +52,15 @@ def _collection(command_name: str, command: Any) -> str:
         collection = command.get("collection")
         if isinstance(collection, str) and not collection.startswith("$cmd"):
             return collection  # "$cmd.aggregate": a database-level cursor (the change stream)
-    return NO_COLLECTION
+    if command_name == "aggregate":
+        joined = {
+            stage["$lookup"].get("from")
+            for stage in command.get("pipeline") or ()
+            if isinstance(stage, dict) and isinstance(stage.get("$lookup"), dict)
+        }
+        if len(joined) == 1 and isinstance(collection := joined.pop(), str):
+            return collection
+    return None
 
 
 def _failure(failure: Any) -> str:
@@ -77,7 +90,7 @@ class Monitor(monitoring.CommandListener, monitoring.ConnectionPoolListener):
         if not self.observers or event.command_name in _IGNORED:
             return
         key = (event.request_id, event.connection_id)
-        collection = _collection(event.command_name, event.command)
+        collection = command_collection(event.command_name, event.command) or NO_COLLECTION
         for observer in self.observers:
             observer.command_started(key, event.command_name, collection)
 
