@@ -8,14 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 
 from mongraph.datastore.client import Datastore
 from mongraph.schema.ids import encode_global_id
 from tests.e2e.test_loaders import STORYBOARD, seed
 from tests.utils.commands import CommandCounter
-from tests.utils.factories import MadeUser
+from tests.utils.factories import MadeUser, make_user
 from tests.utils.graphql import GraphQLClient
+from tests.utils.identity import apply_credit
 
 TREE = """
 query Tree($projects: Int!, $scenes: Int!, $clips: Int!) {
@@ -187,3 +189,41 @@ async def test_nodes_of_several_types_prefetch_each_types_relations(
         ("aggregate", "scenes"),  # scenes
         ("find", "characters"),
     ], commands.commands
+
+
+LEDGERS = """{ users(first: 50) { edges { node {
+  displayName economy { usdCredit }
+  transactions(first: 5) { edges { node { amountUsd user { displayName } } } }
+} } } }"""
+
+
+async def test_a_page_of_users_prefetches_their_economy_and_ledger(
+    http: httpx.AsyncClient, store: Datastore, admin: MadeUser, commands: CommandCounter
+) -> None:
+    """The identity relations are declared like the others: as many tasks and commands
+    for one user as for five, each transaction's `user` back to its own account."""
+    as_admin = GraphQLClient(http, admin.secret)
+    created, sent = {}, {}
+    for count in (1, 4):
+        for i in range(count):
+            user = await make_user(store, f"Payee {count}-{i}")
+            await apply_credit(as_admin, user.global_id, "CREDIT", f"{count}.{i}", f"k{count}{i}")
+        await as_admin.ok(LEDGERS)  # warm: the pool's connections are open
+        commands.reset()
+        with tasks_created() as tasks:
+            data = await as_admin.ok(LEDGERS)
+        created[count], sent[count] = tasks[0], sorted(commands.commands)
+        payees = [e["node"] for e in data["users"]["edges"] if e["node"]["transactions"]["edges"]]
+        assert len(payees) == {1: 1, 4: 5}[count]
+        for payee in payees:
+            (entry,) = [e["node"] for e in payee["transactions"]["edges"]]
+            assert entry["user"]["displayName"] == payee["displayName"]
+            assert payee["economy"]["usdCredit"] == entry["amountUsd"]
+    assert created[4] == created[1], created
+    key_page_and_accounts = [("find", "users")] * 3  # the key (no cache here), page, accounts
+    assert sent[1] == [
+        ("aggregate", "economy"),
+        ("aggregate", "transactions"),
+        *key_page_and_accounts,
+    ], sent
+    assert sent[4] == sent[1], sent

@@ -49,6 +49,7 @@ __all__ = [
     "RELATION_FIELDS",
     "ChildCount",
     "ChildList",
+    "ChildOne",
     "ChildPage",
     "ParentLink",
     "RelationField",
@@ -301,6 +302,27 @@ class ChildList(_Children[list[Any]]):
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
         assert self.child is not None
         return [self.child.from_doc(d) for d in loaded.items]
+
+
+class ChildOne(_Children[Any]):
+    """The child along a one-to-one relation (`User.economy`): `child.from_doc` of it, or
+    of None when there is none."""
+
+    def __init__(
+        self, owner: type[FromDoc], name: str, relation: str, child: type[FromDoc], **kw: Any
+    ) -> None:
+        super().__init__(owner, name, relation, **kw)
+        self.child = child
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        query = ChildPageQuery(
+            self.relation, 1, None, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
+        assert self.child is not None
+        return self.child.from_doc(loaded.items[0] if loaded.items else None)
 
 
 class ChildCount(_Children[int]):

@@ -19,8 +19,7 @@ from ..datastore.documents import (
     WalletDoc,
 )
 from ..resolvers.chat import list_conversations
-from ..resolvers.prefetch import prefetch_connection
-from ..resolvers.relations import child_connection, child_list, load_parent
+from ..resolvers.prefetch import ChildOne, ChildPage, ParentLink, Resolved, prefetch_connection
 from ..resolvers.storyboard import list_projects
 from .chat import Conversation
 from .chat_inputs import ConversationFilterArg, ConversationOrderArg
@@ -182,9 +181,9 @@ class CreditTransaction(Node):
             created_at=doc.created_at,
         )
 
-    @strawberry.field(description="The account it belongs to.")
-    async def user(self, info: Info) -> User:
-        return User.from_doc(await load_parent(info.context, UserDoc, self.doc.user_id))
+    @strawberry.field(description="The account it belongs to.", graphql_type="User")
+    def user(self, info: Info) -> Resolved[User]:
+        return _transaction_user.resolve(info, self.doc)
 
 
 @strawberry.type(description="A master account. Reachable only by the user themself and by admins.")
@@ -219,22 +218,21 @@ class User(Node):
             updated_at=doc.updated_at,
         )
 
-    @strawberry.field(description="Credit balance and experience.")
-    async def economy(self, info: Info) -> Economy:
-        found = await child_list(info.context, self.doc.id, "user.economy", lambda d: d, cap=1)
-        return Economy.from_doc(found[0] if found else None)
+    @strawberry.field(description="Credit balance and experience.", graphql_type=Economy)
+    def economy(self, info: Info) -> Resolved[Economy]:
+        return _user_economy.resolve(info, self.doc)
 
-    @strawberry.field(description="The credit ledger, newest first.")
-    async def transactions(
+    @strawberry.field(
+        description="The credit ledger, newest first.",
+        graphql_type=Connection[CreditTransaction],
+    )
+    def transactions(
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
         after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
-    ) -> Connection[CreditTransaction]:
-        return await child_connection(
-            info.context, self.doc.id, "user.transactions", CreditTransaction.from_doc,
-            first=first, after=after, default_first=20,
-        )  # fmt: skip
+    ) -> Resolved[Connection[CreditTransaction]]:
+        return _user_transactions.resolve(info, self.doc, first=first, after=after)
 
     @strawberry.field(description="This user's projects (as `Query.projects` lists the viewer's).")
     async def projects(
@@ -267,3 +265,8 @@ class User(Node):
             order_by=order_by, include_deleted=bool(include_deleted),
         )  # fmt: skip
         return await prefetch_connection(info, conversations)
+
+
+_transaction_user = ParentLink(CreditTransaction, "user", User, "users", lambda d: d.user_id)
+_user_economy = ChildOne(User, "economy", "user.economy", Economy)
+_user_transactions = ChildPage(User, "transactions", "user.transactions", CreditTransaction)

@@ -52,8 +52,8 @@ class Query:
 
     @strawberry.field(description="The authenticated user; null without credentials.")
     def viewer(self, info: Info) -> User | None:
-        # Synchronous: the viewer comes with authentication, and `User` declares no relation
-        # field to prefetch (its connections page themselves), so no coroutine is needed.
+        # Synchronous: the viewer comes with authentication, and one object needs no
+        # prefetch: each relation field below loads itself (one command) and prefetches on.
         viewer = info.context.viewer_or_none
         return None if viewer is None else User.from_doc(viewer.user)
 
