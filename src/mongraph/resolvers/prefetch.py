@@ -219,12 +219,14 @@ class _Children(RelationField[R]):
         owner: type[FromDoc],
         name: str,
         relation: str,
+        child: type[FromDoc] | None = None,
         *,
         where: Callable[[Args], Where] = lambda _: (),
         include_deleted: Callable[[RequestContext, Any, Args], bool] | None = None,
     ) -> None:
         super().__init__(owner, name)
         self.relation = relation
+        self.child = child
         self.where = where
         self._include_deleted = include_deleted
 
@@ -238,17 +240,18 @@ class _Children(RelationField[R]):
             return self._include_deleted(ctx, doc, args)
         return bool(args.get("include_deleted"))
 
+    def _first(self, ctx: RequestContext, doc: Any, args: Args, limit: int) -> Target:
+        """The parent's first `limit` children, unpaged."""
+        query = ChildPageQuery(
+            self.relation, limit, None, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
 
 class ChildPage(_Children[Connection[Any]]):
     """A connection of children, paged by `first`/`after` (and `last`/`before`)."""
 
     connection = True
-
-    def __init__(
-        self, owner: type[FromDoc], name: str, relation: str, child: type[FromDoc], **kw: Any
-    ) -> None:
-        super().__init__(owner, name, relation, **kw)
-        self.child = child
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         query = page_query(
@@ -289,15 +292,11 @@ class ChildList(_Children[list[Any]]):
         cap: int = 100,
         **kw: Any,
     ) -> None:
-        super().__init__(owner, name, relation, **kw)
-        self.child = child
+        super().__init__(owner, name, relation, child, **kw)
         self.cap = cap
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        query = ChildPageQuery(
-            self.relation, self.cap, None, self.include_deleted(ctx, doc, args), self.where(args)
-        )
-        return ctx.loaders.pages(self.relation), (doc.id, query)
+        return self._first(ctx, doc, args, self.cap)
 
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
         assert self.child is not None
@@ -308,17 +307,8 @@ class ChildOne(_Children[Any]):
     """The child along a one-to-one relation (`User.economy`): `child.from_doc` of it, or
     of None when there is none."""
 
-    def __init__(
-        self, owner: type[FromDoc], name: str, relation: str, child: type[FromDoc], **kw: Any
-    ) -> None:
-        super().__init__(owner, name, relation, **kw)
-        self.child = child
-
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        query = ChildPageQuery(
-            self.relation, 1, None, self.include_deleted(ctx, doc, args), self.where(args)
-        )
-        return ctx.loaders.pages(self.relation), (doc.id, query)
+        return self._first(ctx, doc, args, 1)
 
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
         assert self.child is not None
