@@ -71,7 +71,8 @@ class ShapeCache:
 
     The parser cache hands back the same node for the same document text, so a client
     repeating its queries is measured once per distinct set of variables. Entries hold
-    their schema and node, so an id reused after eviction cannot match.
+    their schema and node, so an id reused after eviction cannot match. The shapes
+    returned are shared between requests: read them, never change them.
     """
 
     MAX_VARIABLES_BYTES = 1024
