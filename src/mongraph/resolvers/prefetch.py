@@ -1,6 +1,7 @@
 """Relation fields, declared once: resolved synchronously when their data is already loaded.
 
-A relation field (`Scene.clips`, `Clip.character`, …) is one `RelationField`: which loader
+A relation field (`Scene.clips`, `Clip.character`, …) is one `RelationField` (its kinds are
+in `relation_kinds.py`): which loader
 key one parent needs, and how the field's value is built from what was loaded. The same
 declaration serves two paths:
 
@@ -36,24 +37,20 @@ from strawberry.types.base import StrawberryObjectDefinition, get_object_definit
 from strawberry.utils.str_converters import to_camel_case
 
 from ..context import RequestContext
-from ..datastore.documents import Document, SoftDeletableDoc
-from ..datastore.repository import ChildCountQuery, ChildPageQuery
-from ..errors import DomainError, NotFound
+from ..datastore.documents import Document
+from ..errors import DomainError
 from ..loaders import Loader
 from ..schema.common import Connection
-from .paging import to_connection
-from .relations import Where, page_query
 from .selection import Selections
 
 __all__ = [
     "RELATION_FIELDS",
-    "ChildCount",
-    "ChildList",
-    "ChildOne",
-    "ChildPage",
-    "ParentLink",
+    "Args",
+    "FromDoc",
     "RelationField",
     "Resolved",
+    "Target",
+    "object_definition",
     "prefetch_connection",
     "prefetch_objects",
 ]
@@ -82,7 +79,7 @@ class Info(Protocol):
     def _raw_info(self) -> GraphQLResolveInfo[Any]: ...
 
 
-def _definition(cls: type[Any]) -> StrawberryObjectDefinition:
+def object_definition(cls: type[Any]) -> StrawberryObjectDefinition:
     return get_object_definition(cls, strict=True)
 
 
@@ -104,8 +101,8 @@ class RelationField(ABC, Generic[R]):
     def __init__(self, owner: type[FromDoc], name: str) -> None:
         self.owner = owner
         self.name = name
-        _REGISTRY[(_definition(owner).name, name)] = self
-        _OWNERS.add(_definition(owner).name)
+        _REGISTRY[(object_definition(owner).name, name)] = self
+        _OWNERS.add(object_definition(owner).name)
 
     @abstractmethod
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
@@ -158,7 +155,7 @@ class RelationField(ABC, Generic[R]):
 
     @cached_property
     def _python_names(self) -> dict[str, str]:
-        definition = _definition(self.owner)
+        definition = object_definition(self.owner)
         field = next(
             f
             for f in definition.fields
@@ -167,166 +164,6 @@ class RelationField(ABC, Generic[R]):
         return {
             a.graphql_name or to_camel_case(a.python_name): a.python_name for a in field.arguments
         }
-
-
-class ParentLink(RelationField[Any]):
-    """One document by id, from a field of the parent (`Clip.character`, `Scene.project`)."""
-
-    def __init__(
-        self,
-        owner: type[FromDoc],
-        name: str,
-        child: type[FromDoc],
-        collection: str,
-        foreign_key: Callable[[Any], Any],
-        *,
-        live_only: bool = False,
-        required: bool = True,
-    ) -> None:
-        super().__init__(owner, name)
-        self.child = child
-        self.collection = collection
-        self.foreign_key = foreign_key
-        self.live_only = live_only
-        """A deleted document reads as null (otherwise parents resolve even when deleted)."""
-        self.required = required
-        """A missing document is NOT_FOUND rather than null."""
-
-    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
-        linked = self.foreign_key(doc)
-        return None if linked is None else (ctx.loaders.by_id(self.collection), linked)
-
-    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
-        if loaded is not None and not (
-            self.live_only and isinstance(loaded, SoftDeletableDoc) and loaded.deleted_at
-        ):
-            assert self.child is not None
-            return ctx.loaders.built(self.child.from_doc, loaded)
-        if self.required:
-            assert self.child is not None
-            raise NotFound(f"{_definition(self.child).name} not found")
-        return None
-
-    def children(self, loaded: Any) -> Sequence[Document]:
-        return () if loaded is None else (loaded,)
-
-
-class _Children(RelationField[R]):
-    """Children of the parent along a relation of `datastore/relations.py`."""
-
-    def __init__(
-        self,
-        owner: type[FromDoc],
-        name: str,
-        relation: str,
-        child: type[FromDoc] | None = None,
-        *,
-        where: Callable[[Args], Where] = lambda _: (),
-        include_deleted: Callable[[RequestContext, Any, Args], bool] | None = None,
-    ) -> None:
-        super().__init__(owner, name)
-        self.relation = relation
-        self.child = child
-        self.where = where
-        self._include_deleted = include_deleted
-
-    def children(self, loaded: Any) -> Sequence[Document]:
-        """The documents of a loaded page (a count has none: its `child` is None)."""
-        items: Sequence[Document] = loaded.items if self.child is not None else ()
-        return items
-
-    def include_deleted(self, ctx: RequestContext, doc: Any, args: Args) -> bool:
-        if self._include_deleted is not None:
-            return self._include_deleted(ctx, doc, args)
-        return bool(args.get("include_deleted"))
-
-    def _first(self, ctx: RequestContext, doc: Any, args: Args, limit: int) -> Target:
-        """The parent's first `limit` children, unpaged."""
-        query = ChildPageQuery(
-            self.relation, limit, None, self.include_deleted(ctx, doc, args), self.where(args)
-        )
-        return ctx.loaders.pages(self.relation), (doc.id, query)
-
-
-class ChildPage(_Children[Connection[Any]]):
-    """A connection of children, paged by `first`/`after` (and `last`/`before`)."""
-
-    connection = True
-
-    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        query = page_query(
-            ctx,
-            doc.id,
-            self.relation,
-            first=args.get("first"),
-            after=args.get("after"),
-            last=args.get("last"),
-            before=args.get("before"),
-            include_deleted=self.include_deleted(ctx, doc, args),
-            where=self.where(args),
-        )
-        return ctx.loaders.pages(self.relation), (doc.id, query)
-
-    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
-        count_query = ChildCountQuery(
-            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
-        )
-
-        async def count() -> int:
-            return await ctx.loaders.child_count(doc.id, count_query)
-
-        assert self.child is not None
-        return to_connection(loaded, self.child.from_doc, count)
-
-
-class ChildList(_Children[list[Any]]):
-    """A short list of children (at most `cap`), without paging."""
-
-    def __init__(
-        self,
-        owner: type[FromDoc],
-        name: str,
-        relation: str,
-        child: type[FromDoc],
-        *,
-        cap: int = 100,
-        **kw: Any,
-    ) -> None:
-        super().__init__(owner, name, relation, child, **kw)
-        self.cap = cap
-
-    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        return self._first(ctx, doc, args, self.cap)
-
-    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
-        assert self.child is not None
-        return [self.child.from_doc(d) for d in loaded.items]
-
-
-class ChildOne(_Children[Any]):
-    """The child along a one-to-one relation (`User.economy`): `child.from_doc` of it, or
-    of None when there is none."""
-
-    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        return self._first(ctx, doc, args, 1)
-
-    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
-        assert self.child is not None
-        return self.child.from_doc(loaded.items[0] if loaded.items else None)
-
-
-class ChildCount(_Children[int]):
-    """How many live children the parent has along the relation."""
-
-    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        query = ChildCountQuery(
-            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
-        )
-        return ctx.loaders.counts(self.relation), (doc.id, query)
-
-    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> int:
-        count: int = loaded
-        return count
 
 
 async def prefetch_connection(info: Info, connection: Connection[Any]) -> Connection[Any]:
@@ -343,7 +180,7 @@ async def prefetch_objects(info: Info, objects: Sequence[Any]) -> None:
 async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: bool) -> None:
     by_type: dict[type[FromDoc], list[Document]] = {}
     for obj in objects:
-        if obj is not None and hasattr(obj, "doc") and _definition(type(obj)).name in _OWNERS:
+        if obj is not None and hasattr(obj, "doc") and object_definition(type(obj)).name in _OWNERS:
             by_type.setdefault(type(obj), []).append(obj.doc)
     if not by_type:  # nothing below these objects is a declared relation (`viewer`)
         return
@@ -374,7 +211,7 @@ class _Prefetch:
         """Loads every registered relation field selected on `docs`, level by level."""
         if not docs or not sets:
             return
-        graphql_type = self.selections.schema.get_type(_definition(cls).name)
+        graphql_type = self.selections.schema.get_type(object_definition(cls).name)
         assert isinstance(graphql_type, GraphQLObjectType)
         jobs = []
         for node in self.selections.fields(sets, graphql_type):

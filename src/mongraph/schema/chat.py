@@ -10,7 +10,8 @@ import strawberry
 
 from ..context import RequestContext
 from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
-from ..resolvers.prefetch import ChildCount, ChildPage, ParentLink, Resolved
+from ..resolvers.prefetch import Resolved
+from ..resolvers.relation_kinds import ChildCount, ChildPage, ParentLink
 from .common import Connection, Node, SoftDeletable
 from .ids import encode_global_id
 from .profile import UserProfile

@@ -19,7 +19,8 @@ from ..datastore.documents import (
     WalletDoc,
 )
 from ..resolvers.chat import list_conversations
-from ..resolvers.prefetch import ChildOne, ChildPage, ParentLink, Resolved, prefetch_connection
+from ..resolvers.prefetch import Resolved, prefetch_connection
+from ..resolvers.relation_kinds import ChildOne, ChildPage, ParentLink
 from ..resolvers.storyboard import list_projects
 from .chat import Conversation
 from .chat_inputs import ConversationFilterArg, ConversationOrderArg

@@ -10,7 +10,8 @@ import strawberry
 
 from ..context import RequestContext
 from ..datastore.documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
-from ..resolvers.prefetch import ChildCount, ChildList, ChildPage, ParentLink, Resolved
+from ..resolvers.prefetch import Resolved
+from ..resolvers.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
 from .common import Connection, Node, SoftDeletable
 from .ids import encode_global_id
 from .profile import UserProfile

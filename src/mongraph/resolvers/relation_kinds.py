@@ -1,0 +1,183 @@
+"""The kinds of relation field: a parent link, a page, a short list, a single child, a count.
+
+Each is declared once per field at the bottom of a `schema/` module, e.g.
+`ChildPage(Scene, "clips", "scene.clips", Clip)`; `prefetch.py` resolves and prefetches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from ..context import RequestContext
+from ..datastore.documents import Document, SoftDeletableDoc
+from ..datastore.repository import ChildCountQuery, ChildPageQuery
+from ..errors import NotFound
+from ..schema.common import Connection
+from .paging import to_connection
+from .prefetch import Args, FromDoc, RelationField, Target, object_definition
+from .relations import Where, page_query
+
+__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ParentLink"]
+
+R = TypeVar("R")
+
+
+class ParentLink(RelationField[Any]):
+    """One document by id, from a field of the parent (`Clip.character`, `Scene.project`)."""
+
+    def __init__(
+        self,
+        owner: type[FromDoc],
+        name: str,
+        child: type[FromDoc],
+        collection: str,
+        foreign_key: Callable[[Any], Any],
+        *,
+        live_only: bool = False,
+        required: bool = True,
+    ) -> None:
+        super().__init__(owner, name)
+        self.child = child
+        self.collection = collection
+        self.foreign_key = foreign_key
+        self.live_only = live_only
+        """A deleted document reads as null (otherwise parents resolve even when deleted)."""
+        self.required = required
+        """A missing document is NOT_FOUND rather than null."""
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
+        linked = self.foreign_key(doc)
+        return None if linked is None else (ctx.loaders.by_id(self.collection), linked)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
+        if loaded is not None and not (
+            self.live_only and isinstance(loaded, SoftDeletableDoc) and loaded.deleted_at
+        ):
+            assert self.child is not None
+            return ctx.loaders.built(self.child.from_doc, loaded)
+        if self.required:
+            assert self.child is not None
+            raise NotFound(f"{object_definition(self.child).name} not found")
+        return None
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        return () if loaded is None else (loaded,)
+
+
+class _Children(RelationField[R]):
+    """Children of the parent along a relation of `datastore/relations.py`."""
+
+    def __init__(
+        self,
+        owner: type[FromDoc],
+        name: str,
+        relation: str,
+        child: type[FromDoc] | None = None,
+        *,
+        where: Callable[[Args], Where] = lambda _: (),
+        include_deleted: Callable[[RequestContext, Any, Args], bool] | None = None,
+    ) -> None:
+        super().__init__(owner, name)
+        self.relation = relation
+        self.child = child
+        self.where = where
+        self._include_deleted = include_deleted
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        """The documents of a loaded page (a count has none: its `child` is None)."""
+        items: Sequence[Document] = loaded.items if self.child is not None else ()
+        return items
+
+    def include_deleted(self, ctx: RequestContext, doc: Any, args: Args) -> bool:
+        if self._include_deleted is not None:
+            return self._include_deleted(ctx, doc, args)
+        return bool(args.get("include_deleted"))
+
+    def _first(self, ctx: RequestContext, doc: Any, args: Args, limit: int) -> Target:
+        """The parent's first `limit` children, unpaged."""
+        query = ChildPageQuery(
+            self.relation, limit, None, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+
+class ChildPage(_Children[Connection[Any]]):
+    """A connection of children, paged by `first`/`after` (and `last`/`before`)."""
+
+    connection = True
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        query = page_query(
+            ctx,
+            doc.id,
+            self.relation,
+            first=args.get("first"),
+            after=args.get("after"),
+            last=args.get("last"),
+            before=args.get("before"),
+            include_deleted=self.include_deleted(ctx, doc, args),
+            where=self.where(args),
+        )
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
+        count_query = ChildCountQuery(
+            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+
+        async def count() -> int:
+            return await ctx.loaders.child_count(doc.id, count_query)
+
+        assert self.child is not None
+        return to_connection(loaded, self.child.from_doc, count)
+
+
+class ChildList(_Children[list[Any]]):
+    """A short list of children (at most `cap`), without paging."""
+
+    def __init__(
+        self,
+        owner: type[FromDoc],
+        name: str,
+        relation: str,
+        child: type[FromDoc],
+        *,
+        cap: int = 100,
+        **kw: Any,
+    ) -> None:
+        super().__init__(owner, name, relation, child, **kw)
+        self.cap = cap
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        return self._first(ctx, doc, args, self.cap)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
+        assert self.child is not None
+        return [self.child.from_doc(d) for d in loaded.items]
+
+
+class ChildOne(_Children[Any]):
+    """The child along a one-to-one relation (`User.economy`): `child.from_doc` of it, or
+    of None when there is none."""
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        return self._first(ctx, doc, args, 1)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
+        assert self.child is not None
+        return self.child.from_doc(loaded.items[0] if loaded.items else None)
+
+
+class ChildCount(_Children[int]):
+    """How many live children the parent has along the relation."""
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        query = ChildCountQuery(
+            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+        return ctx.loaders.counts(self.relation), (doc.id, query)
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> int:
+        count: int = loaded
+        return count
