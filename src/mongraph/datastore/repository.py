@@ -207,6 +207,7 @@ class Repository:
             match = self._live(
                 self.scope.apply(self.spec, dict(query.where)), query.include_deleted
             )
+            # `$group` rather than `$count`: SecantusDB refuses `$count` inside `$lookup`.
             found = await self._per_parent(
                 rel.foreign_key,
                 parents,

@@ -14,7 +14,6 @@ from aiodataloader import DataLoader
 
 from ..datastore.client import Datastore
 from ..datastore.documents import Document
-from ..datastore.pagination import Page
 from ..datastore.relations import RELATIONS
 from ..datastore.repository import (
     ChildCountQuery,
@@ -56,7 +55,8 @@ class Loaders:
     Example::
 
         project = await info.context.loaders.by_id("projects").load(oid)
-        page = await loaders.child_page(oid, ChildPageQuery("project.scenes", limit=10))
+        query = ChildPageQuery("project.scenes", limit=10)
+        page = await info.context.loaders.pages("project.scenes").load((oid, query))
     """
 
     _batching: ClassVar[bool] = True
@@ -149,10 +149,6 @@ class Loaders:
     def counts(self, relation: str) -> Loader:
         """(parent id, ChildCountQuery) → how many children that parent has along `relation`."""
         return self._get("count", RELATIONS[relation].child, lambda repo: repo.child_counts)
-
-    async def child_page(self, parent_id: ObjectIdLike, query: ChildPageQuery) -> Page[Document]:
-        page: Page[Document] = await self.pages(query.relation).load((parent_id, query))
-        return page
 
     async def child_count(self, parent_id: ObjectIdLike, query: ChildCountQuery) -> int:
         count: int = await self.counts(query.relation).load((parent_id, query))

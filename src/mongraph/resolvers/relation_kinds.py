@@ -94,6 +94,11 @@ class _Children(RelationField[R]):
             return self._include_deleted(ctx, doc, args)
         return bool(args.get("include_deleted"))
 
+    def _count_query(self, ctx: RequestContext, doc: Any, args: Args) -> ChildCountQuery:
+        return ChildCountQuery(
+            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
+        )
+
     def _first(self, ctx: RequestContext, doc: Any, args: Args, limit: int) -> Target:
         """The parent's first `limit` children, unpaged."""
         query = ChildPageQuery(
@@ -122,9 +127,7 @@ class ChildPage(_Children[Connection[Any]]):
         return ctx.loaders.pages(self.relation), (doc.id, query)
 
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
-        count_query = ChildCountQuery(
-            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
-        )
+        count_query = self._count_query(ctx, doc, args)
 
         async def count() -> int:
             return await ctx.loaders.child_count(doc.id, count_query)
@@ -173,10 +176,7 @@ class ChildCount(_Children[int]):
     """How many live children the parent has along the relation."""
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        query = ChildCountQuery(
-            self.relation, self.include_deleted(ctx, doc, args), self.where(args)
-        )
-        return ctx.loaders.counts(self.relation), (doc.id, query)
+        return ctx.loaders.counts(self.relation), (doc.id, self._count_query(ctx, doc, args))
 
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> int:
         count: int = loaded
