@@ -15,6 +15,7 @@ import uvicorn
 from pymongo import monitoring
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mongraph.cli import ROOMY_LOOP
 from mongraph.datastore.monitoring import command_collection
 
 __all__ = ["CommandTally", "main"]
@@ -91,7 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         app = bare_app
     else:
         app = gateway(args.uri, args.db)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    # The gateway's own event loop for both kinds, so that neither pays CPython's frame-stack
+    # chunk churn by the luck of where its stack starts (mongraph/stack_room.py).
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        loop=ROOMY_LOOP,
+        log_level="warning",
+        access_log=False,
+    )
     return 0
 
 

@@ -1,9 +1,11 @@
 """The gateway as an ASGI app factory for process managers.
 
     MONGODB_URI=mongodb://db:27017/?replicaSet=rs0 \\
-        uvicorn --factory mongraph.asgi:create_gateway --workers 4
+        uvicorn --factory mongraph.asgi:create_gateway --workers 4 \\
+            --loop mongraph.stack_room:new_event_loop
 
-`mongraph serve --workers N` runs it this way. Settings come from the environment;
+`mongraph serve --workers N` runs it this way (the loop keeps each request's frames clear of
+CPython's stack-chunk churn: mongraph/stack_room.py). Settings come from the environment;
 MONGODB_URI is required (no embedded server in a worker). A worker does not migrate:
 it refuses to start unless the database is at this code's migration version.
 """

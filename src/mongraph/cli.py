@@ -22,6 +22,9 @@ __all__ = ["main"]
 
 log = logging.getLogger("mongraph")
 
+ROOMY_LOOP = "mongraph.stack_room:new_event_loop"
+"""uvicorn's event loop for the gateway: requests run in stack room (see stack_room.py)."""
+
 
 @contextmanager
 def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
@@ -201,6 +204,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 workers=args.workers,
                 host=args.host,
                 port=args.port,
+                loop=ROOMY_LOOP,
                 log_config=None,  # each worker's create_gateway sets up logging
                 access_log=False,
             )
@@ -218,7 +222,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         app.state.graphiql_api_key = dev_key  # shown in GraphiQL in dev mode only
         # Our request line replaces uvicorn's access log (which would log query strings),
         # and uvicorn's own records go through the root handler (JSON or text).
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app, host=args.host, port=args.port, loop=ROOMY_LOOP, log_config=None, access_log=False
+        )
     return 0
 
 
