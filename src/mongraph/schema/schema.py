@@ -19,6 +19,7 @@ from ..resolvers.nodes import register_node_type
 from ..resolvers.prefetch import RELATION_FIELDS
 from .chat import Conversation, Message
 from .errors import log_unexpected
+from .execution import GatewayExecutor, mark_plain_leaves
 from .hidden_names import NameMask
 from .identity import ApiKey, CreditTransaction, User
 from .mutation import Mutation
@@ -28,7 +29,7 @@ from .scalars import SCALAR_MAP
 from .storyboard import Character, Clip, Project, Scene
 from .subscription import Subscription
 
-__all__ = ["build_schema", "export_sdl"]
+__all__ = ["build_schema", "export_sdl", "plain_fields_read_attributes"]
 
 _NODE_TYPES = (
     Project, Scene, Clip, Character, User, CreditTransaction, Conversation, Message, ApiKey,
@@ -71,13 +72,15 @@ def _attribute(name: str) -> Callable[..., Any]:
     return resolve
 
 
-def _plain_fields_read_attributes(schema: strawberry.Schema) -> None:
+def plain_fields_read_attributes(schema: strawberry.Schema) -> None:
     """A field without resolver, permission or extension reads its attribute directly,
-    skipping Strawberry's per-field wrapper: most fields of a big response are these."""
+    skipping Strawberry's per-field wrapper: most fields of a big response are these (the
+    scalar ones the executor answers in place, see execution.py)."""
     for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
-        for field in graphql_type.fields.values():
+        attributes: dict[str, str] = {}
+        for name, field in graphql_type.fields.items():
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if (
                 isinstance(definition, StrawberryField)
@@ -85,6 +88,8 @@ def _plain_fields_read_attributes(schema: strawberry.Schema) -> None:
                 and getattr(field.resolve, "_is_default", False)
             ):
                 field.resolve = _attribute(definition.python_name)
+                attributes[name] = definition.python_name
+        mark_plain_leaves(graphql_type, attributes)
 
 
 def _relation_fields_resolve_directly(schema: strawberry.Schema) -> None:
@@ -118,13 +123,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=list(_NODE_TYPES),
         extensions=extensions,
+        execution_context_class=GatewayExecutor,
         config=StrawberryConfig(
             auto_camel_case=True,
             scalar_map=SCALAR_MAP,
             disable_field_suggestions=not settings.mongraph_dev,
         ),
     )
-    _plain_fields_read_attributes(schema)
+    plain_fields_read_attributes(schema)
     _relation_fields_resolve_directly(schema)
     if not settings.mongraph_introspection and not settings.mongraph_dev:
         schema.name_mask = NameMask(schema._schema)
