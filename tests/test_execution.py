@@ -29,6 +29,8 @@ class Item:
     note: str | None
     kind: Kind
     tags: list[str]
+    score: float | None
+    flag: bool
 
     @strawberry.field
     def loud(self) -> str:
@@ -43,6 +45,8 @@ def _item(n: int, **changes: Any) -> Item:
         "note": None if n % 2 else f"note {n}",
         "kind": Kind.SHORT if n % 2 else Kind.LONG,
         "tags": [f"t{n}"],
+        "score": n / 3,
+        "flag": n % 3 == 0,
     }
     return Item(**{**fields, **changes})
 
@@ -100,7 +104,7 @@ def _both(query: str, items: list[Item]) -> tuple[dict[str, Any], dict[str, Any]
 
 
 QUERIES = [
-    "{ items { id name count note kind tags loud } }",
+    "{ items { id name count note kind tags loud score flag } }",
     "{ items { loud b: name a: id count __typename } }",
     "{ items { ...F name } } fragment F on Item { count kind name }",
     "{ items { id name @skip(if: true) count @include(if: false) note } }",
@@ -126,6 +130,10 @@ def test_same_data_in_the_same_order_as_graphql_core(query: str) -> None:
         ("{ items { count } }", {"count": 2**40}),  # Int cannot represent it
         ("{ maybeItems { kind name } }", {"kind": "MEDIUM"}),  # not a member of the enum
         ("{ maybeItems { id count } }", {"count": "seven"}),  # a str where an Int is
+        ("{ maybeItems { count } }", {"count": 2**31}),  # one past the 32-bit range
+        ("{ maybeItems { score } }", {"score": float("nan")}),  # Float is finite
+        ("{ maybeItems { score } }", {"score": float("-inf")}),
+        ("{ maybeItems { flag } }", {"flag": "yes"}),  # Boolean from a str: refused
     ],
 )
 def test_an_invalid_value_gets_graphql_cores_error_at_its_path(
@@ -135,6 +143,36 @@ def test_an_invalid_value_gets_graphql_cores_error_at_its_path(
     assert gateway == reference
     assert len(gateway["errors"]) == 1
     assert gateway["errors"][0]["path"][1] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "odd"),
+    [
+        ("{ maybeItems { count } }", {"count": True}),  # a bool where an Int is: 1
+        ("{ maybeItems { count } }", {"count": -(2**31)}),  # the bottom of the range
+        ("{ maybeItems { score } }", {"score": 7}),  # an int where a Float is: 7.0
+        ("{ maybeItems { name } }", {"name": 12}),  # an int where a String is: "12"
+        ("{ maybeItems { id } }", {"id": 12}),  # an int where an ID is: "12"
+        ("{ maybeItems { flag } }", {"flag": 0}),  # an int where a Boolean is: false
+    ],
+)
+def test_values_the_scalars_convert_come_out_converted(query: str, odd: dict[str, Any]) -> None:
+    gateway, reference = _both(query, [_item(1), _item(2, **odd)])
+    assert gateway == reference
+    assert not gateway["errors"]
+
+
+def test_the_built_in_scalars_keep_their_native_values_without_coercion() -> None:
+    """Strawberry maps str/int/float/bool/ID onto graphql-core's own scalars, which the
+    executor recognises (a Strawberry that wrapped them would silently lose the shortcut)."""
+    item = GATEWAY._schema.type_map["Item"]
+    assert isinstance(item, GraphQLObjectType)
+    leaves = (item.extensions or {})["mongraph.plain_leaves"]
+    natives = {name: leaf.native for name, leaf in leaves.items()}
+    assert natives == {
+        "id": str, "name": str, "count": int, "note": str, "kind": None, "score": float,
+        "flag": bool,
+    }  # fmt: skip
 
 
 def test_plain_leaves_are_answered_without_a_resolve_info_each() -> None:

@@ -14,13 +14,21 @@ before. Field middleware (none in this schema) turns the shortcut off.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from math import isfinite
 from typing import Any, NamedTuple
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     Undefined,
     is_leaf_type,
 )
@@ -35,10 +43,22 @@ _LEAVES = "mongraph.plain_leaves"
 _MISS = object()
 
 
+_NATIVE: dict[GraphQLLeafType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+    GraphQLInt: int,
+    GraphQLFloat: float,
+}
+"""The Python type whose values a built-in scalar returns unchanged (ints within 32 bits,
+finite floats): graphql-core's `serialize_*` functions, read."""
+
+
 class PlainLeaf(NamedTuple):
     attribute: str
-    type: GraphQLLeafType
+    scalar: GraphQLLeafType
     non_null: bool
+    native: type | None
 
 
 def mark_plain_leaves(graphql_type: GraphQLObjectType, attributes: dict[str, str]) -> None:
@@ -51,7 +71,7 @@ def mark_plain_leaves(graphql_type: GraphQLObjectType, attributes: dict[str, str
         non_null = isinstance(field_type, GraphQLNonNull)
         named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
         if not field.args and is_leaf_type(named):
-            leaves[name] = PlainLeaf(attribute, named, non_null)
+            leaves[name] = PlainLeaf(attribute, named, non_null, _NATIVE.get(named))
     if leaves:
         graphql_type.extensions = {**(graphql_type.extensions or {}), _LEAVES: leaves}
 
@@ -95,15 +115,27 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def _leaf_value(self, leaf: PlainLeaf, source: Any) -> Any:
         """The field's completed value, or `_MISS` when the standard path must decide."""
         try:
-            value = getattr(source, leaf.attribute)
+            value: Any = getattr(source, leaf.attribute)
+            native = leaf.native
+            if type(value) is native:
+                return value if native is str or native is bool else _bounded(native, value)
             if value is None:
                 return _MISS if leaf.non_null else None
             if self.is_awaitable(value):
                 return _MISS
-            coerced = leaf.type.coerce_output_value(value)
+            coerced = leaf.scalar.coerce_output_value(value)
         except Exception:  # the standard path raises it again, located at the field
             return _MISS
         return _MISS if coerced is None or coerced is Undefined else coerced
+
+
+def _bounded(native: type, value: Any) -> Any:
+    """An int or float as Int or Float returns it (`_MISS`: out of range, not finite)."""
+    if native is int:
+        return value if GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else _MISS
+    if native is float:
+        return value if isfinite(value) else _MISS
+    return value
 
 
 def _merged(
