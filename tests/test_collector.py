@@ -27,7 +27,7 @@ async def start():
             pass
     except Stop:
         pass
-    print(gc.get_threshold()[0], gc.get_freeze_count() > 0)
+    print(*gc.get_threshold()[:2], gc.get_freeze_count() > 0)
 
 asyncio.run(start())
 """
@@ -35,9 +35,13 @@ asyncio.run(start())
 
 @pytest.mark.parametrize(
     ("setting", "expected"),
-    [(None, "50000 True"), ("12345", "12345 True"), ("0", f"{gc.get_threshold()[0]} False")],
+    [
+        (None, "50000 100 True"),
+        ("12345", "12345 100 True"),
+        ("0", "{} {} False".format(*gc.get_threshold()[:2])),
+    ],
 )
-def test_startup_sets_the_young_generation_threshold_and_freezes(
+def test_startup_sets_the_young_and_middle_generation_thresholds_and_freezes(
     setting: str | None, expected: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k != "MONGRAPH_GC_THRESHOLD"}

@@ -72,7 +72,8 @@ class Settings(BaseSettings):
         default=50_000,
         ge=0,
         description="Allocations between collections of the garbage collector's young "
-        "generation (Python's default: 700); objects alive at startup are frozen out of "
+        "generation (Python's default: 700), and of the middle one every 100 young "
+        "collections (default: 10); objects alive at startup are frozen out of "
         "collections. 0 leaves Python's schedule alone.",
     )
     mongraph_max_body_bytes: int = Field(
