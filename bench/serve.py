@@ -15,8 +15,8 @@ import uvicorn
 from pymongo import monitoring
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mongraph.cli import ROOMY_LOOP
 from mongraph.datastore.monitoring import command_collection
+from mongraph.stack_room import UVICORN_LOOP
 
 __all__ = ["CommandTally", "main"]
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         app,
         host="127.0.0.1",
         port=args.port,
-        loop=ROOMY_LOOP,
+        loop=UVICORN_LOOP,
         log_level="warning",
         access_log=False,
     )

@@ -14,8 +14,7 @@ import sys
 
 import pytest
 
-from mongraph.cli import ROOMY_LOOP
-from mongraph.stack_room import new_event_loop, run_with_stack_room
+from mongraph.stack_room import UVICORN_LOOP, new_event_loop, run_with_stack_room
 
 DEPTH = 300
 """Frames deeper than one 16 KiB chunk holds, so the call crosses at least one boundary."""
@@ -59,7 +58,7 @@ def test_the_servers_event_loop_runs_callbacks_in_the_room() -> None:
         assert runner.run(deep_calls()) < REPEAT // 10
 
 
-def test_cli_serves_with_the_roomy_loop() -> None:
-    """uvicorn loads the loop by this name; a rename must not leave it pointing nowhere."""
-    module, _, name = ROOMY_LOOP.partition(":")
+def test_uvicorn_finds_the_loop_by_its_name() -> None:
+    """`mongraph serve` gives uvicorn this name; it must import back to the loop."""
+    module, _, name = UVICORN_LOOP.partition(":")
     assert getattr(importlib.import_module(module), name) is new_event_loop

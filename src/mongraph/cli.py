@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .cli_db import add_commands, prepare_database, run_migrate, run_purge
 from .config import Settings, get_settings
+from .stack_room import UVICORN_LOOP
 
 if TYPE_CHECKING:
     from .datastore.client import Datastore
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 log = logging.getLogger("mongraph")
-
-ROOMY_LOOP = "mongraph.stack_room:new_event_loop"
-"""uvicorn's event loop for the gateway: requests run in stack room (see stack_room.py)."""
 
 
 @contextmanager
@@ -204,7 +202,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 workers=args.workers,
                 host=args.host,
                 port=args.port,
-                loop=ROOMY_LOOP,
+                loop=UVICORN_LOOP,
                 log_config=None,  # each worker's create_gateway sets up logging
                 access_log=False,
             )
@@ -223,7 +221,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Our request line replaces uvicorn's access log (which would log query strings),
         # and uvicorn's own records go through the root handler (JSON or text).
         uvicorn.run(
-            app, host=args.host, port=args.port, loop=ROOMY_LOOP, log_config=None, access_log=False
+            app,
+            host=args.host,
+            port=args.port,
+            loop=UVICORN_LOOP,
+            log_config=None,
+            access_log=False,
         )
     return 0
 

@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard] off Windows
     _Loop = asyncio.SelectorEventLoop  # type: ignore[assignment,misc]
 
-__all__ = ["new_event_loop", "run_with_stack_room"]
+__all__ = ["UVICORN_LOOP", "new_event_loop", "run_with_stack_room"]
 
 T = TypeVar("T")
 
@@ -59,3 +59,7 @@ class _RoomyLoop(_Loop):
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """uvloop's event loop (asyncio's without it), running its callbacks in stack room."""
     return _RoomyLoop()
+
+
+UVICORN_LOOP = f"{__name__}:{new_event_loop.__name__}"
+"""`new_event_loop` as uvicorn's `loop` setting names it (`mongraph serve`, bench/serve.py)."""

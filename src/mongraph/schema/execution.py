@@ -133,9 +133,7 @@ def _bounded(native: type, value: Any) -> Any:
     """An int or float as Int or Float returns it (`_MISS`: out of range, not finite)."""
     if native is int:
         return value if GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else _MISS
-    if native is float:
-        return value if isfinite(value) else _MISS
-    return value
+    return value if isfinite(value) else _MISS
 
 
 def _merged(
