@@ -38,16 +38,16 @@ _ROOM_SLOTS = 64 * 1024 + 64
 """Just over 512 KiB of 8-byte slots: the chunk rounds up to 1 MiB, leaving ~512 KiB above."""
 
 
-def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    return fn(*args, **kwargs)
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return fn(*args)
 
 
 _call.__code__ = _call.__code__.replace(co_stacksize=_ROOM_SLOTS)
 
 
-def run_with_stack_room(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`fn(*args, **kwargs)`, with the frames it pushes kept clear of chunk boundaries."""
-    result: T = _call(fn, args, kwargs)
+def run_with_stack_room(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, with the frames it pushes kept clear of chunk boundaries."""
+    result: T = _call(fn, args)
     return result
 
 

@@ -25,11 +25,10 @@ from graphql import (
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLString,
     Undefined,
+    get_nullable_type,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
@@ -67,11 +66,10 @@ def mark_plain_leaves(graphql_type: GraphQLObjectType, attributes: dict[str, str
     leaves: dict[str, PlainLeaf] = {}
     for name, attribute in attributes.items():
         field = graphql_type.fields[name]
-        field_type: GraphQLOutputType = field.type
-        non_null = isinstance(field_type, GraphQLNonNull)
-        named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-        if not field.args and is_leaf_type(named):
-            leaves[name] = PlainLeaf(attribute, named, non_null, _NATIVE.get(named))
+        nullable = get_nullable_type(field.type)
+        if not field.args and is_leaf_type(nullable):
+            non_null = nullable is not field.type
+            leaves[name] = PlainLeaf(attribute, nullable, non_null, _NATIVE.get(nullable))
     if leaves:
         graphql_type.extensions = {**(graphql_type.extensions or {}), _LEAVES: leaves}
 
