@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as Scope_
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -39,12 +41,13 @@ from .datastore.errors import is_unavailable
 from .datastore.repository import Scope
 from .errors import ErrorCode
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
-from .live import Hub
+from .live import Hub, SubscriptionLimits
 from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from .observability import Telemetry, record_errors
 from .observability.middleware import RequestObserver
 from .schema.schema import build_schema
+from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
@@ -117,6 +120,9 @@ class BodySizeLimit:
 class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI app with the request context mongraph resolvers expect."""
 
+    websocket_adapter_class = LimitedFrames
+    graphql_ws_handler_class = LegacyProtocolHandler
+
     def __init__(
         self,
         store_of: Callable[[], Datastore],
@@ -135,9 +141,15 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._settings = settings
         self._ide = ide
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
+        self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
+        self.max_frame_bytes = settings.mongraph_max_body_bytes
+        self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
 
     async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
         """Strawberry answers the requests it refuses in plain text; these get GraphQL JSON."""
+        if scope["type"] == "websocket":
+            await self._serve_socket(WebSocket(scope, receive=receive, send=send))
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -149,6 +161,14 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             error = {"message": refused.reason, "extensions": {"code": code.value}}
             response = JSONResponse({"errors": [error]}, status_code=refused.status_code)
         await response(scope, receive, send)
+
+    async def _serve_socket(self, socket: WebSocket) -> None:
+        context = await self.get_context(socket, response=socket)
+        try:
+            await self.run(socket, context=context)
+        finally:
+            if context.socket_slot is not None:
+                context.socket_slot.release()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from local files; in dev mode with the `make run` key filled in."""
@@ -209,6 +229,11 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         # the WebSocket protocols send what this returns, and bytes go out as binary frames.
         return orjson.dumps(data).decode()
 
+    def decode_json(self, data: str | bytes) -> object:
+        # WebSocket frames: orjson's errors are JSONDecodeErrors (deep nesting included,
+        # where json.loads raises RecursionError), which the protocols answer as bad JSON.
+        return orjson.loads(data)
+
     def parse_json(self, data: str | bytes) -> Any:
         if len(data) > self._settings.mongraph_max_body_bytes:  # chunked bodies have no length
             raise PayloadTooLarge(
@@ -240,23 +265,45 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             response=response,
             hub=self._hub_of,
             keys=self._keys,
+            socket=isinstance(request, WebSocket),
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
-        """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
+        """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init; a
+        socket without valid credentials, or one over its account's limit, is refused."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("Authorization", params.get("authorization"))
-        if authorization is not None:
-            if not isinstance(authorization, str):
-                raise ConnectionRejectionError({"message": "Authorization must be a string"})
-            context.authorization = authorization
-        await context.authenticate()
+        if not isinstance(authorization, str):
+            raise _refusal(
+                ErrorCode.UNAUTHENTICATED,
+                'authentication required: send {"Authorization": "Bearer <api key>"} '
+                "as connection_init's payload",
+            )
+        context.authorization = authorization
+        try:
+            await context.authenticate()
+        except Exception as error:  # the key lookup failed (database unreachable)
+            code = ErrorCode.SERVICE_UNAVAILABLE if _unreachable(error) else ErrorCode.INTERNAL
+            if code is ErrorCode.INTERNAL:
+                log.exception("authenticating a WebSocket failed")
+            raise _refusal(code, "could not check the credentials; try again shortly") from None
         if context.auth_error is not None:
-            raise ConnectionRejectionError(
-                {"message": context.auth_error.message, "code": context.auth_error.code.value}
+            raise _refusal(context.auth_error.code, context.auth_error.message)
+        viewer = context.viewer
+        context.socket_slot = self._sockets.take(viewer.user.id)
+        if context.socket_slot is None:
+            raise _refusal(
+                ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                f"this account already holds {self._sockets.per_viewer} open sockets "
+                "on this server",
             )
         unset: UnsetType = UNSET
         return unset
+
+
+def _refusal(code: ErrorCode, message: str) -> ConnectionRejectionError:
+    record_errors([code.value])
+    return ConnectionRejectionError({"message": message, "code": code.value})
 
 
 def create_app(
@@ -320,7 +367,11 @@ def create_app(
         store = state["store"] = await store_factory()
         store.monitor.attach(telemetry)
         hub = state["hub"] = app.state.hub = Hub(
-            lambda token: watch_chat(store, resume_after=token)
+            lambda token: watch_chat(store, resume_after=token),
+            SubscriptionLimits(
+                per_viewer=settings.mongraph_max_subscriptions_per_viewer,
+                per_process=settings.mongraph_max_subscriptions,
+            ),
         )
         state["ready"] = False
         retry: asyncio.Task[None] | None = None

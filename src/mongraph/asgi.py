@@ -2,12 +2,14 @@
 
     MONGODB_URI=mongodb://db:27017/?replicaSet=rs0 \\
         uvicorn --factory mongraph.asgi:create_gateway --workers 4 \\
-            --loop mongraph.stack_room:new_event_loop
+            --loop mongraph.stack_room:new_event_loop --ws-max-size 1000000
 
 `mongraph serve --workers N` runs it this way (the loop keeps each request's frames clear of
 CPython's stack-chunk churn: mongraph/stack_room.py). Settings come from the environment;
-MONGODB_URI is required (no embedded server in a worker). A worker does not migrate:
-it refuses to start unless the database is at this code's migration version.
+MONGODB_URI is required (no embedded server in a worker). `--ws-max-size` is
+`MONGRAPH_MAX_BODY_BYTES` (`serve` passes it; the app refuses bigger frames either way).
+A worker does not migrate: it refuses to start unless the database is at this code's
+migration version.
 """
 
 from __future__ import annotations

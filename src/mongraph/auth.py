@@ -13,7 +13,7 @@ from .datastore import users
 from .datastore.client import Datastore
 from .datastore.documents import ApiKeyDoc, UserDoc, utcnow
 from .datastore.repository import Scope
-from .errors import ApiError, ErrorCode, Unauthenticated
+from .errors import ApiError, DomainError, ErrorCode, Unauthenticated
 
 __all__ = [
     "KEY_PREFIX",
@@ -22,6 +22,7 @@ __all__ = [
     "Viewer",
     "authenticate",
     "hash_secret",
+    "key_refusal",
     "make_api_key",
 ]
 
@@ -38,6 +39,21 @@ class NewApiKey:
     doc: ApiKeyDoc
 
 
+def _live_key(user: UserDoc, digest: str) -> ApiKeyDoc | None:
+    key = next((k for k in user.api_keys if hmac.compare_digest(k.secret_hash, digest)), None)
+    return None if key is None or key.revoked_at is not None else key
+
+
+def key_refusal(user: UserDoc | None, digest: str | None) -> DomainError | None:
+    """Why this account may no longer use the key with this hash (None: no key to check);
+    None while it may. The one rule, for a key looked up now and for one held open."""
+    if user is None or (digest is not None and _live_key(user, digest) is None):
+        return Unauthenticated("invalid API key")
+    if user.status != "ACTIVE":
+        return ApiError(ErrorCode.FORBIDDEN, "this account is not active")
+    return None
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -50,9 +66,10 @@ def make_api_key(name: str) -> NewApiKey:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The authenticated user of a request."""
+    """The authenticated user of a request, and the hash of the key it came with."""
 
     user: UserDoc
+    key_hash: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -128,19 +145,15 @@ async def authenticate(
         raise Unauthenticated("invalid API key")
     digest = hash_secret(secret)
     cached = cache.get(digest) if cache is not None else None
-    if cached is not None:
-        return Viewer(user=cached)  # checked when it was cached; its use was recorded then
+    if cached is not None:  # checked when it was cached; its use was recorded then
+        return Viewer(user=cached, key_hash=digest)
     user = await users.find_by_key_hash(store, digest)
-    key = next(
-        (k for k in (user.api_keys if user else []) if hmac.compare_digest(k.secret_hash, digest)),
-        None,
-    )
-    if user is None or key is None or key.revoked_at is not None:
-        raise Unauthenticated("invalid API key")
-    if user.status != "ACTIVE":
-        raise ApiError(ErrorCode.FORBIDDEN, "this account is not active")
+    key = None if user is None else _live_key(user, digest)
+    refusal = key_refusal(user, digest)
+    if refusal is not None or user is None or key is None:
+        raise refusal or Unauthenticated("invalid API key")
     if key.last_used_at is None or utcnow() - key.last_used_at >= users.KEY_TOUCH_INTERVAL:
         await users.touch_key(store, user.id, key.id)
     if cache is not None:
         cache.put(digest, user)
-    return Viewer(user=user)
+    return Viewer(user=user, key_hash=digest)

@@ -205,6 +205,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 loop=UVICORN_LOOP,
                 log_config=None,  # each worker's create_gateway sets up logging
                 access_log=False,
+                ws_max_size=settings.mongraph_max_body_bytes,
             )
             return 0
 
@@ -227,6 +228,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             loop=UVICORN_LOOP,
             log_config=None,
             access_log=False,
+            # A bigger frame is refused (1009) before it is buffered; the app checks too.
+            ws_max_size=settings.mongraph_max_body_bytes,
         )
     return 0
 

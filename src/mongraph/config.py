@@ -79,6 +79,27 @@ class Settings(BaseSettings):
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
     )
+    mongraph_ws_init_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a WebSocket may stay open before its `connection_init` "
+        "(either protocol); then it is closed (4408).",
+    )
+    mongraph_max_sockets_per_viewer: int = Field(
+        default=20, ge=1, description="Open WebSockets per account, per process."
+    )
+    mongraph_max_subscriptions_per_viewer: int = Field(
+        default=100,
+        ge=1,
+        description="Live subscriptions per account, per process (else TOO_MANY_SUBSCRIPTIONS).",
+    )
+    mongraph_max_subscriptions: int = Field(
+        default=10_000,
+        ge=1,
+        description="Live subscriptions per process, all accounts together "
+        "(else TOO_MANY_SUBSCRIPTIONS).",
+    )
     mongraph_migrate_on_start: bool = Field(
         default=False,
         description="`serve` applies pending migrations before it starts (under the lock).",

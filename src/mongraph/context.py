@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from . import auth
 from .auth import KeyCache, Viewer
 from .config import Settings
 from .datastore.client import Datastore
+from .datastore.repository import Scope
 from .errors import DomainError, Unauthenticated
 from .live import Hub
 from .loaders import Loaders
+
+if TYPE_CHECKING:
+    from .websocket import SocketSlot
 
 __all__ = ["RequestContext"]
 
@@ -39,6 +43,23 @@ class RequestContext:
     hub: Callable[[], Hub] = field(default=_no_hub)
     keys: KeyCache | None = None
     """Recently authenticated keys of this process (no database lookup for them)."""
+    socket: bool = False
+    """A WebSocket connection's context: each of its operations runs in `for_operation()`."""
+    socket_slot: SocketSlot | None = None
+    """The connection's place among its account's open sockets (released when it closes)."""
+
+    def for_operation(self) -> RequestContext:
+        """A fresh context for one operation of this connection, as an HTTP request gets:
+        its credentials authenticated again (through the key cache), its own loaders."""
+        return replace(
+            self,
+            loaders=Loaders(self.store, Scope.nobody()),
+            viewer_or_none=None,
+            auth_error=None,
+            authenticated=False,
+            socket=False,
+            socket_slot=None,
+        )
 
     async def authenticate(self) -> None:
         """Resolves `authorization` to the viewer once (a database lookup), before execution."""
@@ -56,7 +77,9 @@ class RequestContext:
 
     @property
     def viewer(self) -> Viewer:
-        """The authenticated viewer; `UNAUTHENTICATED` without credentials."""
+        """The authenticated viewer; the credentials' refusal, or `UNAUTHENTICATED` without."""
+        if self.auth_error is not None:
+            raise self.auth_error
         if self.viewer_or_none is None:
             raise Unauthenticated("authentication required: send `Authorization: Bearer <api key>`")
         return self.viewer_or_none

@@ -1,9 +1,10 @@
 """Live updates: one change stream per process, fanned out to its subscribers.
 
 Events come from MongoDB, so a message posted through any gateway instance
-reaches the subscribers of every instance. Who may read a conversation is
-tracked from the same stream, so a reader removed from `sharedWith` stops
-receiving at once.
+reaches the subscribers of every instance, and so does every change to who may
+hold a subscription open: a reader removed from `sharedWith`, a deleted
+conversation, a revoked key, a suspended or deleted account end the
+subscriptions they no longer allow, with the error an HTTP request would get.
 """
 
 from __future__ import annotations
@@ -15,18 +16,49 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from .datastore.changes import ChatEvent, ConversationChanged, MessageInserted, StreamOpened
-from .datastore.documents import ConversationDoc, MessageDoc
+from .auth import Viewer, key_refusal
+from .datastore.changes import (
+    ChatEvent,
+    ConversationChanged,
+    MessageInserted,
+    StreamOpened,
+    UserChanged,
+)
+from .datastore.documents import ConversationDoc, MessageDoc, UserDoc
+from .errors import ApiError, DomainError, ErrorCode, NotFound
 
-__all__ = ["Hub", "Subscription"]
+__all__ = ["Delivery", "Hub", "Subscription", "SubscriptionLimits"]
 
 log = logging.getLogger("mongraph.live")
 
 Watch = Callable[[Mapping[str, Any] | None], AsyncIterator[tuple[ChatEvent, Any]]]
+T = TypeVar("T")
 QUEUE_SIZE = 1000
 RETRY_SECONDS = 1.0
+CONVERSATION_GONE = "Conversation not found"
+
+
+@dataclass(frozen=True)
+class SubscriptionLimits:
+    per_viewer: int = 100
+    per_process: int = 10_000
+
+
+@dataclass(eq=False)
+class Delivery:
+    """One new message as every subscriber of this process receives it. What is made from
+    it for them (its payload object, each distinct selection's result) is made once."""
+
+    message: MessageDoc
+    made: dict[Any, Any] = field(default_factory=dict)
+
+    def once(self, key: Any, make: Callable[[], T]) -> T:
+        if key not in self.made:
+            self.made[key] = make()
+        made: T = self.made[key]
+        return made
 
 
 @dataclass(eq=False)
@@ -35,14 +67,20 @@ class Subscription:
 
     conversation_id: Any
     user_id: Any
+    key_hash: str | None
     sees_everything: bool
-    queue: asyncio.Queue[MessageDoc | None] = field(
+    ended_by: DomainError | None = None
+    queue: asyncio.Queue[Delivery | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
 
-    async def next(self) -> MessageDoc | None:
-        """The next message; None when the subscription was closed by the hub."""
-        return await self.queue.get()
+    async def next(self) -> Delivery | None:
+        """The next message; None when the hub closed; raises why the subscription ended
+        when the viewer lost the right to it."""
+        delivery = await self.queue.get()
+        if delivery is None and self.ended_by is not None:
+            raise self.ended_by
+        return delivery
 
 
 def _readers(conversation: ConversationDoc | None) -> frozenset[Any]:
@@ -57,21 +95,24 @@ class Hub:
     Example::
 
         hub = Hub(lambda token: watch_chat(store, resume_after=token))
-        async with hub.subscribe(conversation_doc, viewer_id, admin=False) as sub:
-            message = await sub.next()
+        async with hub.subscribe(conversation_doc, viewer) as sub:
+            delivery = await sub.next()
     """
 
-    def __init__(self, watch: Watch) -> None:
+    def __init__(self, watch: Watch, limits: SubscriptionLimits | None = None) -> None:
         self._watch = watch
+        self.limits = limits or SubscriptionLimits()
         self._subscriptions: dict[Any, set[Subscription]] = {}
+        self._by_user: dict[Any, set[Subscription]] = {}
         self._readers: dict[Any, frozenset[Any]] = {}
+        self._count = 0
         self._task: asyncio.Task[None] | None = None
         self._open = asyncio.Event()
         self._token: Mapping[str, Any] | None = None
 
     @property
     def subscription_count(self) -> int:
-        return sum(len(subs) for subs in self._subscriptions.values())
+        return self._count
 
     @property
     def tracked_conversations(self) -> int:
@@ -99,19 +140,33 @@ class Hub:
 
     @asynccontextmanager
     async def subscribe(
-        self, conversation: ConversationDoc, user_id: Any, *, admin: bool
+        self, conversation: ConversationDoc, viewer: Viewer
     ) -> AsyncIterator[Subscription]:
+        """`TOO_MANY_SUBSCRIPTIONS` past the viewer's or the process's limit."""
+        user_id = viewer.user.id
+        if len(self._by_user.get(user_id, ())) >= self.limits.per_viewer:
+            raise ApiError(
+                ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                f"this account already holds {self.limits.per_viewer} live subscriptions "
+                "on this server; end one first",
+            )
+        if self._count >= self.limits.per_process:
+            raise ApiError(
+                ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                "this server holds as many live subscriptions as it allows; try again later",
+            )
         await self.start()
-        sub = Subscription(conversation.id, user_id, admin)
+        sub = Subscription(conversation.id, user_id, viewer.key_hash, viewer.is_admin)
         self._subscriptions.setdefault(conversation.id, set()).add(sub)
+        self._by_user.setdefault(user_id, set()).add(sub)
         self._readers.setdefault(conversation.id, _readers(conversation))
+        self._count += 1
         try:
             yield sub
         finally:
-            subs = self._subscriptions.get(conversation.id, set())
-            subs.discard(sub)
-            if not subs:
-                self._subscriptions.pop(conversation.id, None)
+            self._count -= 1
+            _discard(self._by_user, user_id, sub)
+            if not _discard(self._subscriptions, conversation.id, sub):
                 self._readers.pop(conversation.id, None)
 
     async def _run(self) -> None:
@@ -132,18 +187,64 @@ class Hub:
         elif isinstance(event, ConversationChanged):
             if event.conversation_id in self._readers:
                 self._readers[event.conversation_id] = _readers(event.conversation)
+                for sub in list(self._subscriptions.get(event.conversation_id, ())):
+                    self._recheck_access(sub)
+        elif isinstance(event, UserChanged):
+            for sub in list(self._by_user.get(event.user_id, ())):
+                self._recheck_account(sub, event.user)
         elif isinstance(event, MessageInserted):
             message = event.message
             if message.deleted_at is not None:
                 return
             readers = self._readers.get(message.conversation_id, frozenset())
+            delivery = Delivery(message)
             for sub in list(self._subscriptions.get(message.conversation_id, ())):
                 if sub.sees_everything or sub.user_id in readers:
-                    _offer(sub, message)
+                    _offer(sub, delivery)
+
+    def _recheck_account(self, sub: Subscription, user: UserDoc | None) -> None:
+        """The account's key and status, by the same rule as authentication; then its
+        roles (an admin who is no longer one reads only what they own or share)."""
+        refusal = key_refusal(user, sub.key_hash)
+        if refusal is not None:
+            _end(sub, refusal)
+            return
+        assert user is not None
+        sub.sees_everything = "ADMIN" in user.roles
+        self._recheck_access(sub)
+
+    def _recheck_access(self, sub: Subscription) -> None:
+        readers = self._readers.get(sub.conversation_id, frozenset())
+        if not readers:  # deleted, or gone
+            _end(sub, NotFound(CONVERSATION_GONE))
+        elif not sub.sees_everything and sub.user_id not in readers:
+            _end(sub, NotFound(CONVERSATION_GONE))  # what HTTP answers this reader now
 
 
-def _offer(sub: Subscription, message: MessageDoc | None) -> None:
+def _discard(index: dict[Any, set[Subscription]], key: Any, sub: Subscription) -> bool:
+    """Removes `sub` from `index[key]`; False when that left the key without any."""
+    subs = index.get(key, set())
+    subs.discard(sub)
+    if subs:
+        return True
+    index.pop(key, None)
+    return False
+
+
+def _end(sub: Subscription, error: DomainError) -> None:
+    """Ends the subscription with `error`, ahead of whatever it has not received yet."""
+    if sub.ended_by is not None:
+        return
+    sub.ended_by = error
+    while not sub.queue.empty():
+        sub.queue.get_nowait()
+    sub.queue.put_nowait(None)
+
+
+def _offer(sub: Subscription, delivery: Delivery | None) -> None:
+    if sub.ended_by is not None:
+        return
     try:
-        sub.queue.put_nowait(message)
+        sub.queue.put_nowait(delivery)
     except asyncio.QueueFull:
         log.warning("subscriber too slow; dropping a message of %s", sub.conversation_id)

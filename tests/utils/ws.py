@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -19,16 +20,38 @@ class GraphQLWebSocket:
         self._next_id = 0
 
     @classmethod
+    async def connect(cls, address: str, protocol: str = TRANSPORT_WS) -> GraphQLWebSocket:
+        """An open socket that has sent nothing yet."""
+        connection = await connect(
+            f"ws://{address}/graphql",
+            subprotocols=[protocol],  # type: ignore[list-item]
+            max_size=None,
+        )
+        return cls(connection, protocol)
+
+    @classmethod
     async def open(
         cls, address: str, api_key: str | None, protocol: str = TRANSPORT_WS
     ) -> GraphQLWebSocket:
-        connection = await connect(f"ws://{address}/graphql", subprotocols=[protocol])  # type: ignore[list-item]
-        socket = cls(connection, protocol)
+        socket = await cls.connect(address, protocol)
         payload = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         await socket.send({"type": "connection_init", "payload": payload})
         ack = await socket.receive()
         assert ack["type"] == "connection_ack", ack
         return socket
+
+    async def closed_with(self, within: float = 5.0) -> int | None:
+        """The close code once the server closes the socket (messages before it skipped)."""
+        try:
+            while True:
+                await asyncio.wait_for(self.connection.recv(), within)
+        except ConnectionClosed:
+            return self.connection.close_code
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A query or mutation over this socket: its one result's payload."""
+        await self.subscribe(query, variables or {})
+        return await self.next_payload()
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(message))

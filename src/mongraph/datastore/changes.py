@@ -1,4 +1,5 @@
-"""Change streams: what happened to chat documents, from MongoDB (not from process memory)."""
+"""Change streams: what happened to chat documents and accounts, from MongoDB (not from
+process memory)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ from typing import Any
 from bson import ObjectId
 
 from .client import Datastore
-from .documents import ConversationDoc, MessageDoc
+from .documents import ConversationDoc, MessageDoc, UserDoc
 
-__all__ = ["ConversationChanged", "MessageInserted", "StreamOpened", "watch_chat"]
+__all__ = [
+    "ChatEvent",
+    "ConversationChanged",
+    "MessageInserted",
+    "StreamOpened",
+    "UserChanged",
+    "watch_chat",
+]
 
 
 @dataclass(frozen=True)
@@ -31,12 +39,21 @@ class ConversationChanged:
     """The document after the change; None when it is gone."""
 
 
-ChatEvent = StreamOpened | MessageInserted | ConversationChanged
+@dataclass(frozen=True)
+class UserChanged:
+    """An account changed: its keys, status or roles may no longer allow what it holds open."""
+
+    user_id: ObjectId
+    user: UserDoc | None
+    """The document after the change; None when it is gone."""
+
+
+ChatEvent = StreamOpened | MessageInserted | ConversationChanged | UserChanged
 
 _PIPELINE = [
     {
         "$match": {
-            "ns.coll": {"$in": ["messages", "conversations"]},
+            "ns.coll": {"$in": ["messages", "conversations", "users"]},
             "operationType": {"$in": ["insert", "update", "replace", "delete"]},
         }
     }
@@ -46,7 +63,7 @@ _PIPELINE = [
 async def watch_chat(
     store: Datastore, *, resume_after: Mapping[str, Any] | None = None
 ) -> AsyncIterator[tuple[ChatEvent, Mapping[str, Any] | None]]:
-    """One database-level change stream over messages and conversations.
+    """One database-level change stream over messages, conversations and users.
 
     Yields `(event, resume token)`. The driver resumes by itself after one
     dropped connection; a caller that sees this generator fail can open it again
@@ -69,6 +86,8 @@ def _event(change: Mapping[str, Any]) -> ChatEvent | None:
         if change["operationType"] == "insert" and document is not None:
             return MessageInserted(MessageDoc.model_validate(document))
         return None
-    conversation_id = change["documentKey"]["_id"]
+    document_id = change["documentKey"]["_id"]
+    if collection == "users":
+        return UserChanged(document_id, UserDoc.model_validate(document) if document else None)
     parsed = ConversationDoc.model_validate(document) if document is not None else None
-    return ConversationChanged(conversation_id, parsed)
+    return ConversationChanged(document_id, parsed)

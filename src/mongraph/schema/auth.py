@@ -12,7 +12,21 @@ from strawberry.types.graphql import OperationType
 
 from ..context import RequestContext
 
-__all__ = ["authenticate_operation", "forget_keys_after_mutation"]
+__all__ = [
+    "authenticate_operation",
+    "forget_keys_after_mutation",
+    "operation_context",
+    "refuse_subscription",
+]
+
+
+def operation_context(execution_context: ExecutionContext) -> None:
+    """Before parsing: an operation that came over a WebSocket gets a context of its own,
+    so it is authenticated and loads data as an HTTP request would, not as the socket did
+    when it opened (a key revoked since, objects cached for as long as the socket lives)."""
+    context = execution_context.context
+    if isinstance(context, RequestContext) and context.socket:
+        execution_context.context = context.for_operation()
 
 
 async def authenticate_operation(execution_context: ExecutionContext) -> None:
@@ -41,3 +55,15 @@ def forget_keys_after_mutation(execution_context: ExecutionContext) -> None:
         and execution_context.operation_type is OperationType.MUTATION
     ):
         context.keys.clear()
+
+
+def refuse_subscription(execution_context: ExecutionContext) -> None:
+    """A subscription refused before execution (its limits, its credentials) raises here:
+    Strawberry runs a subscription whatever result the hooks set, but not past an error."""
+    result = execution_context.result
+    if (
+        execution_context.operation_type is OperationType.SUBSCRIPTION
+        and result is not None
+        and result.errors
+    ):
+        raise result.errors[0]

@@ -95,6 +95,8 @@ class ShapeCache:
             given = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
         except TypeError:
             given = None
+        if given is not None:  # a copy of its size: orjson's bytes keep their 4 kB buffer
+            given = bytes(memoryview(given))
         if given is None or len(given) > self.MAX_VARIABLES_BYTES:
             return measure(schema, operation, fragments, variables)
         key = (id(schema), id(operation), given)

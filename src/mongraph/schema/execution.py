@@ -9,14 +9,20 @@ Only the value that the standard path would produce without error is taken here.
 else — a null for a non-null field, a value the scalar refuses, a missing attribute, an
 awaitable — goes to graphql-core's `execute_field`, which reports it at its own path as
 before. Field middleware (none in this schema) turns the shortcut off.
+
+A subscription event that comes as a `SharedEvent` is executed once per distinct selection
+(operation, variables, audience) for all the subscribers it reaches, not once per subscriber.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from math import isfinite
 from typing import Any, NamedTuple
 
+import orjson
 from graphql import (
     GRAPHQL_MAX_INT,
     GRAPHQL_MIN_INT,
@@ -31,11 +37,12 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
+from graphql.execution import ExecutionResult
 from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-__all__ = ["GatewayExecutor", "PlainLeaf", "mark_plain_leaves"]
+__all__ = ["GatewayExecutor", "PlainLeaf", "SharedEvent", "mark_plain_leaves"]
 
 _LEAVES = "mongraph.plain_leaves"
 """Key of a type's `extensions` holding its plain leaves: field name → `PlainLeaf`."""
@@ -74,11 +81,51 @@ def mark_plain_leaves(graphql_type: GraphQLObjectType, attributes: dict[str, str
         graphql_type.extensions = {**(graphql_type.extensions or {}), _LEAVES: leaves}
 
 
+@dataclass(frozen=True)
+class SharedEvent:
+    """A subscription event whose result is shared by every subscriber that selects the same
+    fields with the same variables and `audience`: the part of the viewer that the payload's
+    fields depend on (who may see what under it), nothing else."""
+
+    payload: Any
+    results: dict[Any, Any]
+    """One per event, shared by all its subscribers: selection → (operation, result task)."""
+    audience: Any
+
+
 class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._shortcut = manager is None or not manager.middlewares
+        self._shared: SharedEvent | None = None
+
+    def build_per_event_executor(self, payload: Any) -> GatewayExecutor:
+        if not isinstance(payload, SharedEvent):
+            executor: GatewayExecutor = super().build_per_event_executor(payload)  # type: ignore[assignment]
+            return executor
+        executor = super().build_per_event_executor(payload.payload)  # type: ignore[assignment]
+        executor._shared = payload
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        shared = self._shared
+        key = None if shared is None else self._selection_key(shared.audience)
+        if shared is None or key is None:
+            return super().execute_operation(serially)
+        known = shared.results.get(key)
+        if known is None:
+            task = asyncio.ensure_future(_settled(super().execute_operation(serially)))
+            # The entry holds its operation node, so the node's id in the key is not reused.
+            known = shared.results[key] = (self.operation, task)
+        return _shared_result(known[1])
+
+    def _selection_key(self, audience: Any) -> tuple[Any, ...] | None:
+        try:
+            variables = orjson.dumps(self.variable_values.coerced, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON-shaped: executed alone
+            return None
+        return (id(self.operation), variables, audience)
 
     def execute_fields(
         self,
@@ -125,6 +172,18 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception:  # the standard path raises it again, located at the field
             return _MISS
         return _MISS if coerced is None or coerced is Undefined else coerced
+
+
+async def _settled(result: Any) -> ExecutionResult:
+    if asyncio.isfuture(result) or asyncio.iscoroutine(result):
+        settled: ExecutionResult = await result
+        return settled
+    return result  # type: ignore[no-any-return]
+
+
+async def _shared_result(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
+    # Shielded: one subscriber leaving must not cancel the result the others wait for.
+    return await asyncio.shield(task)
 
 
 def _bounded(native: type, value: Any) -> Any:

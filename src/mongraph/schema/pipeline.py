@@ -12,7 +12,12 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from .auth import authenticate_operation, forget_keys_after_mutation
+from .auth import (
+    authenticate_operation,
+    forget_keys_after_mutation,
+    operation_context,
+    refuse_subscription,
+)
 from .errors import code_errors
 from .limits import enforce_limits, limit_parsing
 from .observe import record_error_codes, record_operation
@@ -27,6 +32,7 @@ class OperationPipeline(SchemaExtension):
         self.cost: int | None = None
 
     def on_operation(self) -> Iterator[None]:
+        operation_context(self.execution_context)
         limit_parsing(self.execution_context)
         yield
         code_errors(self.execution_context, self.execution_context.result)
@@ -40,6 +46,7 @@ class OperationPipeline(SchemaExtension):
         # A request refused for its shape costs no database command (no key lookup).
         self.cost = enforce_limits(self.execution_context)
         await authenticate_operation(self.execution_context)
+        refuse_subscription(self.execution_context)
         yield
         forget_keys_after_mutation(self.execution_context)
 

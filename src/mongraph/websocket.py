@@ -1,0 +1,112 @@
+"""The WebSocket entrance's own rules, on both protocols Strawberry serves.
+
+Frames are held to the HTTP body limit and decoded as HTTP bodies are; a socket that
+never sends `connection_init` is closed after the same deadline on the legacy protocol
+as on `graphql-transport-ws`; an account holds a bounded number of sockets open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncGenerator
+from json import JSONDecodeError
+from typing import Any
+
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from .context import RequestContext
+
+__all__ = ["LegacyProtocolHandler", "LimitedFrames", "SocketSlot", "SocketSlots"]
+
+MESSAGE_TOO_BIG = 1009
+INIT_TIMEOUT = 4408
+
+
+class LimitedFrames(ASGIWebSocketAdapter):
+    """Strawberry's adapter, except that a frame over the view's `max_frame_bytes` closes
+    the socket (1009) unread, and decoding is the view's (hardened) JSON."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        limit: int = self.view.max_frame_bytes  # type: ignore[attr-defined]
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                text = await self.ws.receive_text()
+                if _size(text, limit) > limit:
+                    await self.ws.close(MESSAGE_TOO_BIG, f"a message is at most {limit} bytes")
+                    return
+                try:
+                    yield self.view.decode_json(text)
+                except JSONDecodeError as error:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from error
+        except KeyError as error:  # a binary frame
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
+
+
+def _size(text: str, limit: int) -> int:
+    """UTF-8 size of `text`, encoded only when its length alone cannot settle the limit."""
+    if len(text) > limit or len(text) * 4 <= limit:
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+class LegacyProtocolHandler(BaseGraphQLWSHandler[RequestContext, None]):
+    """`graphql-ws` with `graphql-transport-ws`'s init deadline (the legacy protocol has
+    none, so a socket that never sends `connection_init` would stay open forever)."""
+
+    async def handle(self) -> None:
+        deadline = asyncio.create_task(self._close_unless_initialised())
+        try:
+            await super().handle()
+        finally:
+            deadline.cancel()
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if not self.connection_acknowledged:
+            await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
+
+
+class SocketSlot:
+    """One open socket of one account; `release` when it closes."""
+
+    def __init__(self, slots: SocketSlots, user_id: Any) -> None:
+        self._slots = slots
+        self._user_id = user_id
+        self._released = False
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._slots.release(self._user_id)
+
+
+class SocketSlots:
+    """Open WebSockets per account, on this process, up to `per_viewer`."""
+
+    def __init__(self, per_viewer: int) -> None:
+        self.per_viewer = per_viewer
+        self._open: Counter[Any] = Counter()
+
+    def take(self, user_id: Any) -> SocketSlot | None:
+        """A slot for one more socket of this account; None at the limit."""
+        if self._open[user_id] >= self.per_viewer:
+            return None
+        self._open[user_id] += 1
+        return SocketSlot(self, user_id)
+
+    def release(self, user_id: Any) -> None:
+        self._open[user_id] -= 1
+        if self._open[user_id] <= 0:
+            del self._open[user_id]
+
+    def held_by(self, user_id: Any) -> int:
+        return self._open[user_id]

@@ -1,0 +1,53 @@
+"""The gateway with live updates, served by uvicorn on loopback in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from mongraph.app import create_app
+from mongraph.config import Settings
+from mongraph.datastore.client import Datastore
+from mongraph.live import Hub
+from tests.utils.graphql import GraphQLClient
+from tests.utils.server import serving
+
+
+@dataclass
+class LiveServer:
+    address: str
+    hub: Hub
+    http: httpx.AsyncClient
+
+    def client(self, api_key: str) -> GraphQLClient:
+        return GraphQLClient(self.http, api_key)
+
+    async def until_subscribed(self, count: int = 1) -> None:
+        for _ in range(500):
+            if self.hub.subscription_count >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{self.hub.subscription_count} subscriptions, wanted {count}")
+
+    async def until_unsubscribed(self, count: int = 0) -> None:
+        for _ in range(500):
+            if self.hub.subscription_count <= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{self.hub.subscription_count} subscriptions, wanted {count}")
+
+
+@asynccontextmanager
+async def live_server(store: Datastore, settings: Settings) -> AsyncIterator[LiveServer]:
+    """A real uvicorn server on loopback over the test database, its change stream open."""
+
+    async def same_store() -> Datastore:
+        return store
+
+    app = create_app(same_store, settings, close_store=False, live_updates=True)
+    async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as http:
+        yield LiveServer(address, app.state.hub, http)
