@@ -271,6 +271,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init; a
         socket without valid credentials, or one over its account's limit, is refused."""
+        if context.authenticated:  # graphql-ws lets a client send connection_init again
+            raise _refusal(ErrorCode.BAD_USER_INPUT, "connection_init was already received")
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("Authorization", params.get("authorization"))
         if not isinstance(authorization, str):

@@ -143,6 +143,7 @@ class Hub:
         self, conversation: ConversationDoc, viewer: Viewer
     ) -> AsyncIterator[Subscription]:
         """`TOO_MANY_SUBSCRIPTIONS` past the viewer's or the process's limit."""
+        await self.start()  # returns at once once open: nothing runs between check and add
         user_id = viewer.user.id
         if len(self._by_user.get(user_id, ())) >= self.limits.per_viewer:
             raise ApiError(
@@ -155,7 +156,6 @@ class Hub:
                 ErrorCode.TOO_MANY_SUBSCRIPTIONS,
                 "this server holds as many live subscriptions as it allows; try again later",
             )
-        await self.start()
         sub = Subscription(conversation.id, user_id, viewer.key_hash, viewer.is_admin)
         self._subscriptions.setdefault(conversation.id, set()).add(sub)
         self._by_user.setdefault(user_id, set()).add(sub)

@@ -421,3 +421,30 @@ async def test_a_subscription_over_the_limits_is_refused_before_any_command(
     assert commands.commands == []
     assert live.hub.subscription_count == 0
     await ws.close()
+
+
+async def test_a_second_connection_init_is_refused_and_holds_no_slot(
+    store: Datastore, settings: Settings, alice: MadeUser, bob: MadeUser
+) -> None:
+    """graphql-ws lets a client send connection_init again (another key, another slot)."""
+    bounded = settings.model_copy(update={"mongraph_max_sockets_per_viewer": 1})
+    async with live_server(store, bounded) as live:
+        legacy = await GraphQLWebSocket.open(live.address, alice.secret, LEGACY_WS)
+        await legacy.send(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {bob.secret}"}}
+        )
+        refusal = await legacy.receive()
+        assert refusal["type"] == "connection_error"
+        assert refusal["payload"]["code"] == "BAD_USER_INPUT"
+        assert await legacy.closed_with() is not None
+        for _ in range(100):  # alice's only slot is free again once the server sees the close
+            try:
+                again = await GraphQLWebSocket.open(live.address, alice.secret, LEGACY_WS)
+                break
+            except AssertionError:
+                await asyncio.sleep(0.05)
+        await again.subscribe(
+            MESSAGE_ADDED, {"id": await create_conversation(live.client(alice.secret))}
+        )
+        await live.until_subscribed()
+        await again.close()
