@@ -40,9 +40,7 @@ async def test_subscriber_receives_messages_in_order(
 ) -> None:
     gql = live.client(alice.secret)
     conversation = await create_conversation(gql)
-    ws = await GraphQLWebSocket.open(live.address, alice.secret, protocol)
-    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
-    await live.until_subscribed()
+    ws = await live.subscribed(alice.secret, MESSAGE_ADDED, {"id": conversation}, protocol)
     for i in range(3):
         await post(gql, conversation, f"m{i}")
     received = [await ws.next_payload() for _ in range(3)]
@@ -76,9 +74,7 @@ async def test_only_this_conversations_live_messages_to_current_readers(
     gql = live.client(alice.secret)
     conversation, other = await create_conversation(gql, "A"), await create_conversation(gql, "B")
     await share(gql, conversation, [bob.global_id])
-    reader = await GraphQLWebSocket.open(live.address, bob.secret)
-    await reader.subscribe(MESSAGE_ADDED, {"id": conversation})
-    await live.until_subscribed()
+    reader = await live.subscribed(bob.secret, MESSAGE_ADDED, {"id": conversation})
     await post(gql, other, "elsewhere")
     first = await post(gql, conversation, "hello bob")
     assert text_of(await reader.next_payload()) == "hello bob"
@@ -104,9 +100,7 @@ async def test_closing_releases_everything_the_subscriber_held(
     await asyncio.sleep(0.2)
     baseline = len(asyncio.all_tasks())
     for _ in range(100):
-        ws = await GraphQLWebSocket.open(live.address, alice.secret)
-        await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
-        await live.until_subscribed()
+        ws = await live.subscribed(alice.secret, MESSAGE_ADDED, {"id": conversation})
         await ws.close()
     for _ in range(200):
         if live.hub.subscription_count == 0 and len(asyncio.all_tasks()) <= baseline:
@@ -143,9 +137,7 @@ async def test_stream_resumes_after_a_dropped_connection(
 ) -> None:
     gql = live.client(alice.secret)
     conversation = await create_conversation(gql)
-    ws = await GraphQLWebSocket.open(live.address, alice.secret)
-    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
-    await live.until_subscribed()
+    ws = await live.subscribed(alice.secret, MESSAGE_ADDED, {"id": conversation})
     failpoint = FailPoint(mongodb_uri, commands)
     try:
         failpoint.arm(["getMore"], skip=0, close_connection=True)

@@ -128,9 +128,7 @@ async def test_a_suspended_account_loses_its_open_socket(
 ) -> None:
     conversation = await create_conversation(live.client(alice.secret))
     await share(live.client(alice.secret), conversation, [bob.global_id])
-    ws = await GraphQLWebSocket.open(live.address, bob.secret, protocol)
-    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
-    await live.until_subscribed()
+    ws = await live.subscribed(bob.secret, MESSAGE_ADDED, {"id": conversation}, protocol)
 
     await live.client(admin.secret).mutate(
         "mutation($i: SetUserStatusInput!) { setUserStatus(input: $i) { userErrors { code } } }",
@@ -155,9 +153,7 @@ async def test_a_deleted_conversation_ends_its_subscriptions(
 ) -> None:
     gql = live.client(alice.secret)
     conversation = await create_conversation(gql)
-    ws = await GraphQLWebSocket.open(live.address, alice.secret, protocol)
-    await ws.subscribe(MESSAGE_ADDED, {"id": conversation})
-    await live.until_subscribed()
+    ws = await live.subscribed(alice.secret, MESSAGE_ADDED, {"id": conversation}, protocol)
     await gql.ok(
         "mutation($id: ID!) { deleteConversation(id: $id) { affectedCount } }",
         {"id": conversation},

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -15,6 +16,7 @@ from mongraph.datastore.client import Datastore
 from mongraph.live import Hub
 from tests.utils.graphql import GraphQLClient
 from tests.utils.server import serving
+from tests.utils.ws import TRANSPORT_WS, GraphQLWebSocket
 
 
 @dataclass
@@ -32,6 +34,16 @@ class LiveServer:
                 return
             await asyncio.sleep(0.01)
         raise AssertionError(f"{self.hub.subscription_count} subscriptions, wanted {count}")
+
+    async def subscribed(
+        self, api_key: str, query: str, variables: dict[str, Any], protocol: str = TRANSPORT_WS
+    ) -> GraphQLWebSocket:
+        """A socket of `api_key` with one subscription, once the hub holds it."""
+        ws = await GraphQLWebSocket.open(self.address, api_key, protocol)
+        before = self.hub.subscription_count
+        await ws.subscribe(query, variables)
+        await self.until_subscribed(before + 1)
+        return ws
 
     async def until_unsubscribed(self, count: int = 0) -> None:
         for _ in range(500):
