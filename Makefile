@@ -75,6 +75,6 @@ load: sync
 	MONGRAPH_LOAD_SECONDS=300 MONGRAPH_LOAD_REPORT=load-report.json \
 		$(UV) run --frozen pytest tests/load -q -s
 
-## Long fuzzing: 100 generated operations per root field.
+## Long fuzzing: 100 generated operations per root field, 2,000 documents against the cost bound.
 fuzz: sync
-	MONGRAPH_FUZZ_EXAMPLES=100 $(UV) run --frozen pytest tests/fuzz -q
+	MONGRAPH_FUZZ_EXAMPLES=100 MONGRAPH_COST_EXAMPLES=2000 $(UV) run --frozen pytest tests/fuzz -q

@@ -181,12 +181,14 @@ def _documents(size: Size, owner: object, picks: dict[str, list[str]]) -> Iterat
 
 
 def _mixed(picks: dict[str, list[str]]) -> list[str]:
-    """100 ids cycling through the node types (repeats when the dataset is small)."""
+    """100 ids cycling through the node types (fewer when the dataset is small: `nodes`
+    refuses a repeated id)."""
     types = ["Project", "Scene", "Clip", "Character", "Conversation", "Message"]
     pools = [picks[t] for t in types if picks.get(t)]
-    return [
+    cycled = (
         pools[i % len(pools)][(i // len(pools)) % len(pools[i % len(pools)])] for i in range(100)
-    ]
+    )
+    return list(dict.fromkeys(cycled))
 
 
 async def load_dataset(store: Datastore, size: Size, *, progress: bool = True) -> Dataset:

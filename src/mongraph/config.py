@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     mongraph_max_tokens: int = Field(default=2000, ge=10, description="Tokens per document.")
     mongraph_max_directives: int = Field(default=50, ge=0, description="Directives per document.")
     mongraph_max_cost: int = Field(default=200_000, ge=1, description="Cost budget per operation.")
+    mongraph_max_introspection_depth: int = Field(
+        default=16,
+        ge=1,
+        description="Deepest field nesting under `__schema` / `__type` (the standard "
+        "introspection query needs 15: its TypeRef fragment nests `ofType` nine times).",
+    )
+    mongraph_max_visits: int = Field(
+        default=10_000,
+        ge=1,
+        description="Selections the cost analysis may look at per operation (each fragment "
+        "is looked at once, so this is far above any document within the token limit).",
+    )
     mongraph_key_cache_seconds: float = Field(
         default=1.0,
         ge=0,

@@ -9,7 +9,7 @@ import pytest
 from graphql import build_schema, parse, print_ast, validate
 
 from mongraph.config import Settings
-from mongraph.schema.cost import measure
+from mongraph.schema.cost import Limits, costs_of, measure
 from tests.clients.operations import (
     SCHEMA_FILE,
     all_operations_source,
@@ -49,7 +49,8 @@ def test_the_operations_validate_against_the_committed_schema() -> None:
 def test_each_operation_is_inside_the_default_limits(name: str) -> None:
     settings = Settings(mongodb_uri="unused")
     schema = build_schema(SCHEMA_FILE.read_text())
-    shape = measure(schema, OPERATIONS[name], FRAGMENTS, {})
+    shape = measure(costs_of(schema), OPERATIONS[name], FRAGMENTS, {}, Limits.of(settings))
+    assert shape.exceeded is None, shape
     assert shape.cost <= settings.mongraph_max_cost, shape
     assert shape.depth <= settings.mongraph_max_depth, shape
     assert shape.aliases <= settings.mongraph_max_aliases, shape

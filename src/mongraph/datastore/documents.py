@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "MEDIA_PER_CLIP",
     "NO_MESSAGES",
     "ApiKeyDoc",
     "CharacterDoc",
@@ -158,6 +159,11 @@ class SceneDoc(SoftDeletableDoc):
     description: str | None = None
     lyrics: str | None = None
     order: int
+
+
+MEDIA_PER_CLIP = 100
+"""At most this many images, and as many videos, per clip: `add_media` refuses more, and
+the cost model counts each list at this size."""
 
 
 class MediaDoc(_Model):

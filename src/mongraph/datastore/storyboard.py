@@ -8,7 +8,7 @@ from bson import ObjectId
 
 from ..errors import BadInput, NotFound
 from .client import Datastore, Session
-from .documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
+from .documents import MEDIA_PER_CLIP, CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
 from .ordering import close_gap, move_within, open_gap
 from .relations import COLLECTIONS
 from .repository import Scope
@@ -212,12 +212,17 @@ async def update_clip(
 async def add_media(
     store: Datastore, *, scope: Scope, clip_id: ObjectId, media: Raw, select: bool
 ) -> ClipDoc:
+    """Appends the item unless the clip already has `MEDIA_PER_CLIP` of its kind (`CONFLICT`):
+    the length test is part of the update's filter, so concurrent appends cannot pass it."""
     item = MediaDoc.model_validate(media)
     list_field, selected_field = _MEDIA_FIELDS[item.kind]
     doc = await update_live(
         store, "clips", clip_id, scope=scope,
         set_fields={selected_field: item.id} if select else {},
-        push={list_field: item.to_mongo()}, field=("input", "clipId"),
+        push={list_field: item.to_mongo()},
+        guard={f"{list_field}.{MEDIA_PER_CLIP - 1}": {"$exists": False}},
+        refused=f"a clip has at most {MEDIA_PER_CLIP} {item.kind.lower()}s",
+        field=("input", "clipId"),
     )  # fmt: skip
     assert isinstance(doc, ClipDoc)
     return doc

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from bson import ObjectId
 from pymongo import ReturnDocument
 
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from .client import Datastore, Session
 from .documents import Document, utcnow
 from .relations import COLLECTIONS, CollectionSpec
@@ -83,21 +83,28 @@ async def update_live(
     scope: Scope,
     set_fields: Raw,
     push: Raw | None = None,
+    guard: Raw | None = None,
+    refused: str = "",
     session: Session | None = None,
     field: tuple[str, ...] = ("input", "id"),
 ) -> Document:
     """Sets `set_fields` (and `updatedAt`), and appends `push` to arrays, on a live
-    document; `NOT_FOUND` naming `field` when there is none."""
+    document; `NOT_FOUND` naming `field` when there is none. With `guard`, the update
+    applies only to a document that also matches it (in the same atomic command), and a
+    live document that does not is `CONFLICT` with the message `refused`."""
     spec = COLLECTIONS[collection]
     update: Raw = {"$set": {**set_fields, "updatedAt": utcnow()}}
     if push:
         update["$push"] = push
+    live = _live(spec, doc_id, scope)
     updated = await store.db[collection].find_one_and_update(
-        _live(spec, doc_id, scope),
+        {**live, **guard} if guard else live,
         update,
         return_document=ReturnDocument.AFTER,
         session=session,
     )
     if updated is None:
+        if guard and await store.db[collection].find_one(live, {"_id": 1}, session=session):
+            raise Conflict(refused, field=field)
         raise NotFound(f"{spec.type_name} not found", field=field)
     return spec.document.model_validate(updated)

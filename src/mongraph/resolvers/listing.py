@@ -11,7 +11,7 @@ from ..datastore.pagination import PageRequest
 from ..datastore.repository import Repository, Scope
 from ..errors import BadInput
 from ..schema.common import Connection, SortDirection
-from .paging import check_page_size, to_connection
+from .paging import LIST_PAGE_SIZE, check_page_size, to_connection
 from .validation import NAME_MAX
 
 __all__ = ["contains", "list_connection"]
@@ -40,7 +40,7 @@ async def list_connection(
     include_deleted: bool = False,
 ) -> Connection[N]:
     """One page of `collection` matching `query` in `(sort_field, _id)` order."""
-    limit = check_page_size(first, "first", 20)
+    limit = check_page_size(first, "first", LIST_PAGE_SIZE)
     sign = 1 if direction is SortDirection.ASC else -1
     sort = ((sort_field, sign),)
     ordering = f"{collection}:{sort_field}:{sign}"

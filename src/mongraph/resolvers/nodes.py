@@ -13,7 +13,7 @@ from ..datastore.repository import to_object_id
 from ..errors import BadInput
 from ..schema.ids import decode_global_id
 
-__all__ = ["check_node_count", "register_node_type", "resolve_node"]
+__all__ = ["check_node_ids", "register_node_type", "resolve_node"]
 
 MAX_NODES = 100
 _BUILDERS: dict[str, Callable[[Any], Any]] = {}
@@ -24,9 +24,21 @@ def register_node_type(type_name: str, build: Callable[[Any], Any]) -> None:
     _BUILDERS[type_name] = build
 
 
-def check_node_count(ids: Sequence[str]) -> None:
+def check_node_ids(ids: Sequence[str]) -> None:
+    """At most `MAX_NODES` ids, none repeated: the cost model counts one object per id, and
+    an object asked for twice would be answered twice (a cheap way to multiply a response).
+    Ids are compared by what they decode to, so two spellings of one id are a repeat too."""
     if len(ids) > MAX_NODES:
         raise BadInput(f"at most {MAX_NODES} ids per `nodes` call", field=("ids",))
+    seen: set[object] = set()
+    for global_id in ids:
+        try:
+            key: object = decode_global_id(global_id)
+        except BadInput:
+            key = global_id  # resolve_node refuses it
+        if key in seen:
+            raise BadInput("`ids` repeats an id", field=("ids",))
+        seen.add(key)
 
 
 async def resolve_node(ctx: RequestContext, global_id: str) -> Any:

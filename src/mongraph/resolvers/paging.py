@@ -9,12 +9,24 @@ from ..datastore.pagination import Page
 from ..errors import BadInput
 from ..schema.common import Connection, Edge, PageInfo
 
-__all__ = ["check_page_size", "to_connection"]
+__all__ = [
+    "CHILD_PAGE_SIZE",
+    "LIST_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "check_page_size",
+    "to_connection",
+]
 
 D = TypeVar("D")
 N = TypeVar("N")
 
 MAX_PAGE_SIZE = 100
+LIST_PAGE_SIZE = 20
+"""The page of a top-level list (`users`, `projects`, `conversations`, and User's) when
+`first` is null. The cost model (schema/cost.py) counts the same page."""
+CHILD_PAGE_SIZE = 50
+"""The page of a parent's children (`scenes`, `clips`, `messages`, `transactions`) when
+`first` and `last` are null or absent; the cost model counts the same page."""
 
 
 def check_page_size(value: int | None, name: str, default: int) -> int:

@@ -14,11 +14,11 @@ from ..datastore.documents import Document, SoftDeletableDoc
 from ..datastore.repository import ChildCountQuery, ChildPageQuery
 from ..errors import NotFound
 from ..schema.common import Connection
-from .paging import to_connection
-from .prefetch import Args, FromDoc, RelationField, Target, object_definition
+from .paging import CHILD_PAGE_SIZE, LIST_PAGE_SIZE, to_connection
+from .prefetch import RELATION_FIELDS, Args, FromDoc, RelationField, Target, object_definition
 from .relations import Where, page_query
 
-__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ParentLink"]
+__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ParentLink", "null_page_size"]
 
 R = TypeVar("R")
 
@@ -111,6 +111,8 @@ class ChildPage(_Children[Connection[Any]]):
     """A connection of children, paged by `first`/`after` (and `last`/`before`)."""
 
     connection = True
+    null_page = CHILD_PAGE_SIZE
+    """The page when `first` and `last` are null or absent."""
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         query = page_query(
@@ -121,6 +123,7 @@ class ChildPage(_Children[Connection[Any]]):
             after=args.get("after"),
             last=args.get("last"),
             before=args.get("before"),
+            default_first=self.null_page,
             include_deleted=self.include_deleted(ctx, doc, args),
             where=self.where(args),
         )
@@ -181,3 +184,10 @@ class ChildCount(_Children[int]):
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> int:
         count: int = loaded
         return count
+
+
+def null_page_size(type_name: str, field_name: str) -> int:
+    """The page a connection field's resolver returns when its `first` (and `last`) is null
+    or absent: a declared child page's, else `list_connection`'s (the top-level lists)."""
+    relation = RELATION_FIELDS.get((type_name, field_name))
+    return relation.null_page if isinstance(relation, ChildPage) else LIST_PAGE_SIZE

@@ -8,7 +8,7 @@ from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
 from ..datastore.repository import ChildPageQuery, child_ordering
 from ..errors import BadInput
-from .paging import check_page_size
+from .paging import CHILD_PAGE_SIZE, check_page_size
 
 __all__ = ["load_one", "page_query"]
 
@@ -39,7 +39,7 @@ def page_query(
     after: str | None,
     last: int | None = None,
     before: str | None = None,
-    default_first: int = 50,
+    default_first: int = CHILD_PAGE_SIZE,
     include_deleted: bool = False,
     where: Where = (),
 ) -> ChildPageQuery:

@@ -13,7 +13,7 @@ from strawberry.types import ExecutionContext
 from ..config import Settings, get_settings
 from ..context import RequestContext
 from ..errors import ApiError, ErrorCode
-from .cost import OperationShape, ShapeCache
+from .cost import Limit, Limits, OperationShape, ShapeCache, costs_of
 
 __all__ = ["enforce_limits", "is_token_limit_error", "limit_parsing"]
 
@@ -61,14 +61,16 @@ def enforce_limits(execution_context: ExecutionContext) -> int | None:
         if operation is None:
             return None
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+        settings = _settings(execution_context)
         shape = _SHAPES.measure(
-            execution_context.schema._schema,
+            costs_of(execution_context.schema._schema),
             operation,
             fragments,
             execution_context.variables or {},
+            Limits.of(settings),
         )
         cost = shape.cost
-        error = _over_limit(shape, _settings(execution_context))
+        error = _over_limit(shape, settings)
     if error is not None:
         execution_context.result = ExecutionResult(
             data=None, errors=[GraphQLError(error.message, original_error=error)]
@@ -77,25 +79,37 @@ def enforce_limits(execution_context: ExecutionContext) -> int | None:
 
 
 def _over_limit(shape: OperationShape, settings: Settings) -> ApiError | None:
-    if shape.cost > settings.mongraph_max_cost:
-        return ApiError(
-            ErrorCode.QUERY_TOO_COMPLEX,
-            f"the query costs {shape.cost}; the budget is {settings.mongraph_max_cost} "
-            "(ask for smaller pages)",
-        )
-    if shape.depth > settings.mongraph_max_depth:
-        return ApiError(
-            ErrorCode.QUERY_TOO_DEEP,
-            f"the query is {shape.depth} levels deep; at most {settings.mongraph_max_depth}",
-        )
-    if shape.aliases > settings.mongraph_max_aliases:
-        return ApiError(
-            ErrorCode.TOO_MANY_ALIASES,
-            f"{shape.aliases} aliases; at most {settings.mongraph_max_aliases}",
-        )
-    if shape.directives > settings.mongraph_max_directives:
-        return ApiError(
-            ErrorCode.QUERY_TOO_COMPLEX,
-            f"{shape.directives} directives; at most {settings.mongraph_max_directives}",
-        )
-    return None
+    match shape.exceeded:
+        case None:
+            return None
+        case Limit.COST:
+            return ApiError(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                f"the query costs more than {settings.mongraph_max_cost}, the budget "
+                "(ask for smaller pages)",
+            )
+        case Limit.DEPTH:
+            return ApiError(
+                ErrorCode.QUERY_TOO_DEEP,
+                f"the query is more than {settings.mongraph_max_depth} levels deep",
+            )
+        case Limit.INTROSPECTION_DEPTH:
+            return ApiError(
+                ErrorCode.QUERY_TOO_DEEP,
+                "the introspection is more than "
+                f"{settings.mongraph_max_introspection_depth} levels deep",
+            )
+        case Limit.ALIASES:
+            return ApiError(
+                ErrorCode.TOO_MANY_ALIASES, f"more than {settings.mongraph_max_aliases} aliases"
+            )
+        case Limit.DIRECTIVES:
+            return ApiError(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                f"more than {settings.mongraph_max_directives} directives",
+            )
+        case Limit.VISITS:
+            return ApiError(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                "the document is too intricate to analyse: use fewer fragment spreads",
+            )

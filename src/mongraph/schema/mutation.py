@@ -180,7 +180,10 @@ class Mutation:
     delete_clip: CascadePayload = _cascade("Clip", "delete", "Soft-deletes a clip.")
     restore_clip: CascadePayload = _cascade("Clip", "restore", "Restores a deleted clip.")
 
-    @strawberry.mutation(description="Attaches a generated image or video to a clip.")
+    @strawberry.mutation(
+        description="Attaches a generated image or video to a clip; "
+        "CONFLICT when the clip already has 100 of that kind."
+    )
     async def add_generated_media(
         self, info: Info, input: Annotated[AddGeneratedMediaInput, _INPUT]
     ) -> ClipPayload:

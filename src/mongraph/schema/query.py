@@ -38,14 +38,17 @@ class Query:
         await prefetch_objects(info, [node])
         return node
 
-    @strawberry.field(description="Objects by global id, in order; null for each missing one.")
+    @strawberry.field(
+        description="Objects by global id, in order; null for each missing one. "
+        "At most 100 ids, none repeated."
+    )
     async def nodes(
         self,
         info: Info,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
     ) -> list[Node | None]:
         ctx = info.context
-        node_resolvers.check_node_count(ids)
+        node_resolvers.check_node_ids(ids)
         found = list(await asyncio.gather(*(node_resolvers.resolve_node(ctx, i) for i in ids)))
         await prefetch_objects(info, found)
         return found

@@ -18,6 +18,7 @@ from ..config import Settings
 from ..resolvers.nodes import register_node_type
 from ..resolvers.prefetch import RELATION_FIELDS
 from .chat import Conversation, Message
+from .cost import costs_of
 from .errors import log_unexpected
 from .execution import GatewayExecutor, mark_plain_leaves
 from .hidden_names import NameMask
@@ -132,6 +133,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     )
     plain_fields_read_attributes(schema)
     _relation_fields_resolve_directly(schema)
+    costs_of(schema._schema)  # the sizes the cost model uses, once, at startup
     if not settings.mongraph_introspection and not settings.mongraph_dev:
         schema.name_mask = NameMask(schema._schema)
     return schema

@@ -9,7 +9,14 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
-from ..datastore.documents import CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
+from ..datastore.documents import (
+    MEDIA_PER_CLIP,
+    CharacterDoc,
+    ClipDoc,
+    MediaDoc,
+    ProjectDoc,
+    SceneDoc,
+)
 from ..resolvers.prefetch import Resolved
 from ..resolvers.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
 from .common import Connection, Node, SoftDeletable
@@ -191,8 +198,12 @@ class Clip(Node, SoftDeletable):
     order: int = strawberry.field(description="Zero-based position in its scene.")
     image_prompt: str | None = strawberry.field(description="Prompt for image generation.")
     video_prompt: str | None = strawberry.field(description="Prompt for video generation.")
-    generated_images: list[GeneratedMedia] = strawberry.field(description="Images, oldest first.")
-    generated_videos: list[GeneratedMedia] = strawberry.field(description="Videos, oldest first.")
+    generated_images: list[GeneratedMedia] = strawberry.field(
+        description="Images, oldest first; at most 100."
+    )
+    generated_videos: list[GeneratedMedia] = strawberry.field(
+        description="Videos, oldest first; at most 100."
+    )
     selected_image: GeneratedMedia | None = strawberry.field(description="The chosen image.")
     selected_video: GeneratedMedia | None = strawberry.field(description="The chosen video.")
     created_at: datetime = strawberry.field(description="When it was created.")
@@ -200,8 +211,10 @@ class Clip(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: ClipDoc) -> Clip:
-        images = [GeneratedMedia.from_doc(m) for m in doc.generated_images]
-        videos = [GeneratedMedia.from_doc(m) for m in doc.generated_videos]
+        # Clips written before the cap may hold more: the response shows the first ones, as
+        # many as the cost model counts.
+        images = [GeneratedMedia.from_doc(m) for m in doc.generated_images[:MEDIA_PER_CLIP]]
+        videos = [GeneratedMedia.from_doc(m) for m in doc.generated_videos[:MEDIA_PER_CLIP]]
         return cls(
             doc=doc,
             id=strawberry.ID(encode_global_id("Clip", doc.id)),
@@ -287,7 +300,10 @@ def _selected(
 ) -> GeneratedMedia | None:
     if selected_id is None:
         return None
-    return next((item for d, item in zip(docs, items, strict=True) if d.id == selected_id), None)
+    for index, media in enumerate(docs):
+        if media.id == selected_id:
+            return items[index] if index < len(items) else GeneratedMedia.from_doc(media)
+    return None
 
 
 def _scene_filter(args: dict[str, object]) -> tuple[tuple[str, object], ...]:
