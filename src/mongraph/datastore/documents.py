@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "ENTRIES_PER_ACCOUNT",
     "MEDIA_PER_CLIP",
     "NO_MESSAGES",
     "ApiKeyDoc",
@@ -164,6 +165,11 @@ class SceneDoc(SoftDeletableDoc):
 MEDIA_PER_CLIP = 100
 """At most this many images, and as many videos, per clip: `add_media` refuses more, and
 the cost model counts each list at this size."""
+
+ENTRIES_PER_ACCOUNT = 100
+"""At most this many identities, wallets and API keys (revoked ones included) per account:
+their writes refuse more (a new key first drops the oldest revoked one), and the cost model
+counts each list at this size."""
 
 
 class MediaDoc(_Model):

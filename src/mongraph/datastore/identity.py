@@ -9,7 +9,7 @@ from pymongo import ReturnDocument
 
 from ..errors import Conflict, NotFound
 from .client import Datastore, Session
-from .documents import ApiKeyDoc, IdentityDoc, UserDoc, WalletDoc, utcnow
+from .documents import ENTRIES_PER_ACCOUNT, ApiKeyDoc, IdentityDoc, UserDoc, WalletDoc, utcnow
 from .errors import identity_conflicts
 
 __all__ = [
@@ -45,19 +45,28 @@ async def _user(store: Datastore, user_id: ObjectId, session: Session | None = N
     return raw
 
 
+def _has_room(list_field: str) -> Raw:
+    """Matches an account whose `list_field` holds fewer than `ENTRIES_PER_ACCOUNT` entries."""
+    return {f"{list_field}.{ENTRIES_PER_ACCOUNT - 1}": {"$exists": False}}
+
+
 def _same_identity(platform: str, external_id: str) -> Raw:
     return {"$elemMatch": {"platform": platform, "externalId": external_id}}
 
 
 async def link_identity(store: Datastore, user_id: ObjectId, identity: IdentityDoc) -> UserDoc:
-    """Links a platform identity; `CONFLICT` when any account (this one included) has it."""
+    """Links a platform identity; `CONFLICT` when any account (this one included) has it,
+    or when the account already has `ENTRIES_PER_ACCOUNT`."""
     query = {
         "_id": user_id,
         "identities": {"$not": _same_identity(identity.platform, identity.external_id)},
+        **_has_room("identities"),
     }
     user = await _update_user(store, query, {"$push": {"identities": identity.to_mongo()}})
     if user is None:
-        await _user(store, user_id)
+        raw = await _user(store, user_id)
+        if len(raw.get("identities", [])) >= ENTRIES_PER_ACCOUNT:
+            raise Conflict(f"an account links at most {ENTRIES_PER_ACCOUNT} identities")
         raise Conflict("this identity is already linked to this account")
     return user
 
@@ -110,6 +119,8 @@ async def add_wallet(
     def change(wallets: list[WalletDoc]) -> list[WalletDoc]:
         if any(w.address == wallet.address for w in wallets):
             raise Conflict("this wallet is already on the account", field=("input", "address"))
+        if len(wallets) >= ENTRIES_PER_ACCOUNT:
+            raise Conflict(f"an account holds at most {ENTRIES_PER_ACCOUNT} wallets")
         primary = make_primary or not wallets
         kept = [w.model_copy(update={"is_primary": w.is_primary and not primary}) for w in wallets]
         return [*kept, wallet.model_copy(update={"is_primary": primary})]
@@ -136,10 +147,23 @@ async def remove_wallet(store: Datastore, user_id: ObjectId, address: str) -> Us
 
 
 async def create_api_key(store: Datastore, user_id: ObjectId, key: ApiKeyDoc) -> ApiKeyDoc:
-    user = await _update_user(store, {"_id": user_id}, {"$push": {"apiKeys": key.to_mongo()}})
-    if user is None:
-        raise NotFound("User not found", field=("input", "userId"))
-    return key
+    """Adds the key; on a full account the oldest revoked key makes room (`CONFLICT` when
+    all `ENTRIES_PER_ACCOUNT` are live). The guarded `$push` holds the bound under races."""
+    push = {"$push": {"apiKeys": key.to_mongo()}}
+    for _ in range(3):  # a concurrent writer may take the room a revoked key left
+        if await _update_user(store, {"_id": user_id, **_has_room("apiKeys")}, push):
+            return key
+        raw = await _user(store, user_id)
+        revoked = [k for k in raw.get("apiKeys", []) if k.get("revokedAt") is not None]
+        if len(raw.get("apiKeys", [])) < ENTRIES_PER_ACCOUNT:
+            continue
+        if not revoked:
+            raise Conflict(f"an account holds at most {ENTRIES_PER_ACCOUNT} live API keys")
+        oldest = min(revoked, key=lambda k: k["revokedAt"])
+        await store.db["users"].update_one(
+            {"_id": user_id}, {"$pull": {"apiKeys": {"id": oldest["id"]}}}
+        )
+    raise Conflict("too many concurrent key changes on this account; try again")
 
 
 async def revoke_api_key(

@@ -6,7 +6,8 @@ it can have in the response: one per parent object, times its list's bound for a
 connection is one object per parent; its children count once per item of its page
 (`first`/`last` as coerced for execution; null or absent: the page its resolver then
 applies), so its own `edges` list does not multiply again. Plain lists count as their
-bound: `nodes(ids:)` as its ids, the generated media of a clip as `MEDIA_PER_CLIP`, others
+bound: `nodes(ids:)` as its ids, the generated media of a clip as `MEDIA_PER_CLIP`, an
+account's identities, wallets and keys as `ENTRIES_PER_ACCOUNT`, others
 as `LIST_CAP`, and the introspection lists as the schema's real sizes (`SchemaCosts`).
 
 The walk is linear in the document: a fragment is walked once (per schema population,
@@ -49,7 +50,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 
 from ..config import Settings
-from ..datastore.documents import MEDIA_PER_CLIP
+from ..datastore.documents import ENTRIES_PER_ACCOUNT, MEDIA_PER_CLIP
 from ..resolvers.relation_kinds import null_page_size
 
 __all__ = [
@@ -161,6 +162,10 @@ class SchemaCosts:
             ("__Directive", "locations"): bound([len(d.locations) for d in directives]),
             ("Clip", "generatedImages"): ListBound(MEDIA_PER_CLIP, 0, False),
             ("Clip", "generatedVideos"): ListBound(MEDIA_PER_CLIP, 0, False),
+            **{
+                ("User", name): ListBound(ENTRIES_PER_ACCOUNT, 0, False)
+                for name in ("identities", "wallets", "apiKeys")
+            },
         }
         null_pages = {
             (t.name, name): null_page_size(t.name, name)
