@@ -11,7 +11,8 @@ from graphql import build_schema, find_breaking_changes
 from mongraph.schema.schema import export_sdl
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = ROOT.parent / "shared" / "design" / "schema-contract.graphql"
+# The design repository's contract (first edition), vendored: a clone has nothing beside it.
+CONTRACT = ROOT / "tests" / "contract" / "schema-contract.graphql"
 
 
 def test_exported_schema_does_not_break_the_contract() -> None:
