@@ -9,7 +9,8 @@ import pytest
 from graphql import build_schema, parse, print_ast, validate
 
 from mongraph.config import Settings
-from mongraph.schema.cost import Limits, costs_of, measure
+from mongraph.schema.cost import Limits, measure
+from mongraph.schema.cost_sizes import costs_of
 from tests.clients.operations import (
     SCHEMA_FILE,
     all_operations_source,

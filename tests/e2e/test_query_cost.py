@@ -60,7 +60,8 @@ async def refused_before_the_database(
 
 
 def shape_of(text: str, *, unlimited: bool) -> Any:
-    from mongraph.schema.cost import Limits, costs_of, measure
+    from mongraph.schema.cost import Limits, measure
+    from mongraph.schema.cost_sizes import costs_of
 
     limits = (
         Limits(10**100, 10**6, 10**6, 10**6, 10**6, 10**6)

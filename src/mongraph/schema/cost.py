@@ -17,25 +17,17 @@ first limit exceeded, and `Limits.max_visits` bounds the selections it looks at.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLInterfaceType,
     GraphQLList,
-    GraphQLObjectType,
-    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SchemaMetaFieldDef,
@@ -44,23 +36,18 @@ from graphql import (
     TypeNameMetaFieldDef,
     get_named_type,
     get_nullable_type,
-    is_abstract_type,
     is_leaf_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 
 from ..config import Settings
-from ..datastore.documents import ENTRIES_PER_ACCOUNT, MEDIA_PER_CLIP
-from ..resolvers.relation_kinds import null_page_size
+from .cost_sizes import SchemaCosts, is_connection_type
 
 __all__ = [
     "LIST_CAP",
     "Limit",
     "Limits",
     "OperationShape",
-    "SchemaCosts",
-    "ShapeCache",
-    "costs_of",
     "measure",
 ]
 
@@ -113,85 +100,6 @@ class OperationShape:
     exceeded: Limit | None = None
 
 
-@dataclass(frozen=True)
-class ListBound:
-    """A list field's length: at most `each` per parent object, and for parents that are
-    distinct members of the schema (`owned`: every child belongs to one parent), at most
-    `total` for all of them together."""
-
-    each: int
-    total: int
-    owned: bool
-
-
-@dataclass(frozen=True)
-class SchemaCosts:
-    """The sizes the cost model uses, computed once per schema (`costs_of`)."""
-
-    schema: GraphQLSchema
-    lists: Mapping[tuple[str, str], ListBound]
-    null_pages: Mapping[tuple[str, str], int]
-    root_types: Mapping[str, GraphQLObjectType | None]
-
-    @classmethod
-    def build(cls, schema: GraphQLSchema) -> SchemaCosts:
-        types = list(schema.type_map.values())
-        composite = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
-        inputs = [t for t in types if isinstance(t, GraphQLInputObjectType)]
-        enums = [t for t in types if isinstance(t, GraphQLEnumType)]
-        abstract = [t for t in types if is_abstract_type(t)]
-        fields = [f for t in composite for f in t.fields.values()]
-
-        def bound(sizes: list[int], owned: bool = True) -> ListBound:
-            return ListBound(max(sizes, default=0), sum(sizes), owned)
-
-        directives = list(schema.directives)
-        lists = {
-            ("__Schema", "types"): ListBound(len(types), len(types), True),
-            ("__Schema", "directives"): ListBound(len(directives), len(directives), True),
-            ("__Type", "fields"): bound([len(t.fields) for t in composite]),
-            ("__Type", "inputFields"): bound([len(t.fields) for t in inputs]),
-            ("__Type", "enumValues"): bound([len(t.values) for t in enums]),
-            ("__Type", "interfaces"): bound([len(t.interfaces) for t in composite], False),
-            ("__Type", "possibleTypes"): bound(
-                [len(schema.get_possible_types(t)) for t in abstract],
-                False,
-            ),
-            ("__Field", "args"): bound([len(f.args) for f in fields]),
-            ("__Directive", "args"): bound([len(d.args) for d in directives]),
-            ("__Directive", "locations"): bound([len(d.locations) for d in directives]),
-            ("Clip", "generatedImages"): ListBound(MEDIA_PER_CLIP, 0, False),
-            ("Clip", "generatedVideos"): ListBound(MEDIA_PER_CLIP, 0, False),
-            **{
-                ("User", name): ListBound(ENTRIES_PER_ACCOUNT, 0, False)
-                for name in ("identities", "wallets", "apiKeys")
-            },
-        }
-        null_pages = {
-            (t.name, name): null_page_size(t.name, name)
-            for t in composite
-            for name, f in t.fields.items()
-            if _is_connection(f)
-        }
-        roots = {
-            "query": schema.query_type,
-            "mutation": schema.mutation_type,
-            "subscription": schema.subscription_type,
-        }
-        return cls(schema, lists, null_pages, roots)
-
-
-_COSTS: dict[int, SchemaCosts] = {}
-
-
-def costs_of(schema: GraphQLSchema) -> SchemaCosts:
-    """The schema's `SchemaCosts`, computed on first use (build_schema asks at startup)."""
-    costs = _COSTS.get(id(schema))
-    if costs is None or costs.schema is not schema:
-        costs = _COSTS[id(schema)] = SchemaCosts.build(schema)
-    return costs
-
-
 def measure(
     costs: SchemaCosts,
     operation: OperationDefinitionNode,
@@ -214,54 +122,6 @@ def measure(
     except _Exceeded as stop:
         return tally.shape(walker.visits, stop.limit, stop.value)
     return tally.shape(walker.visits, None, 0)
-
-
-class ShapeCache:
-    """Shapes of recently run operations, by operation node, variables and limits.
-
-    The parser cache hands back the same node for the same document text, so a client
-    repeating its queries is measured once per distinct set of variables. Entries hold
-    their schema and node, so an id reused after eviction cannot match. The shapes
-    returned are shared between requests: read them, never change them.
-    """
-
-    MAX_VARIABLES_BYTES = 1024
-    """Larger variables are measured every time rather than kept."""
-
-    def __init__(self, maxsize: int = 256) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[
-            tuple[int, int, bytes, Limits],
-            tuple[GraphQLSchema, OperationDefinitionNode, OperationShape],
-        ] = OrderedDict()
-
-    def measure(
-        self,
-        costs: SchemaCosts,
-        operation: OperationDefinitionNode,
-        fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
-        limits: Limits,
-    ) -> OperationShape:
-        try:
-            given = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        except TypeError:
-            given = None
-        if given is not None:  # a copy of its size: orjson's bytes keep their 4 kB buffer
-            given = bytes(memoryview(given))
-        if given is None or len(given) > self.MAX_VARIABLES_BYTES:
-            return measure(costs, operation, fragments, variables, limits)
-        schema = costs.schema
-        key = (id(schema), id(operation), given, limits)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] is schema and entry[1] is operation:
-            self._entries.move_to_end(key)
-            return entry[2]
-        shape = measure(costs, operation, fragments, variables, limits)
-        self._entries[key] = (schema, operation, shape)
-        if len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
-        return shape
 
 
 @dataclass
@@ -466,7 +326,7 @@ class _Walker:
         """(values of the field on `multiplier` parents, objects its selections apply to,
         whether those are a population)."""
         key = (parent.name, node.name.value)
-        if _is_connection_type(parent):
+        if is_connection_type(parent):
             return multiplier, multiplier, False  # `edges`: the page is already counted
         if key in self.costs.null_pages:
             page = self._page(node, definition, self.costs.null_pages[key])
@@ -498,11 +358,3 @@ class _Walker:
             return get_argument_values(definition, node, self.variables)
         except GraphQLError:  # execution reports it: the field is one null
             return {}
-
-
-def _is_connection_type(graphql_type: Any) -> bool:
-    return isinstance(graphql_type, GraphQLObjectType) and graphql_type.name.endswith("Connection")
-
-
-def _is_connection(definition: GraphQLField) -> bool:
-    return _is_connection_type(get_nullable_type(definition.type))

@@ -13,7 +13,9 @@ from strawberry.types import ExecutionContext
 from ..config import Settings, get_settings
 from ..context import RequestContext
 from ..errors import ApiError, ErrorCode
-from .cost import Limit, Limits, OperationShape, ShapeCache, costs_of
+from .cost import Limit, Limits, OperationShape
+from .cost_sizes import costs_of
+from .shapes import ShapeCache
 
 __all__ = ["enforce_limits", "is_token_limit_error", "limit_parsing"]
 

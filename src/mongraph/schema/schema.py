@@ -18,7 +18,7 @@ from ..config import Settings
 from ..resolvers.nodes import register_node_type
 from ..resolvers.prefetch import RELATION_FIELDS
 from .chat import Conversation, Message
-from .cost import costs_of
+from .cost_sizes import costs_of
 from .errors import log_unexpected
 from .execution import GatewayExecutor, mark_plain_leaves
 from .hidden_names import NameMask
