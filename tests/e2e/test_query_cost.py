@@ -204,6 +204,18 @@ async def test_a_float_page_size_is_costed_as_the_integer_it_executes_as(
     assert body["extensions"]["cost"] >= response_units(body["data"])
 
 
+async def test_an_empty_page_still_costs_its_connection(
+    store: Datastore, alice: MadeUser, gql: GraphQLClient
+) -> None:
+    """`first: 0` returns no edge but still a connection with its `pageInfo` (found by the
+    property test: cost 2 for 5 units)."""
+    await make_projects(store, alice, 3)
+    query = "{ projects(first: 0) { totalCount edges { cursor } pageInfo { endCursor } } }"
+    body = await gql.raw(query)
+    assert body["data"]["projects"]["edges"] == []
+    assert body["extensions"]["cost"] >= response_units(body["data"])
+
+
 ADD_MEDIA = """mutation($input: AddGeneratedMediaInput!) {
   addGeneratedMedia(input: $input) { clip { id } userErrors { code field } } }"""
 CLIP_MEDIA = """query($id: ID!) { node(id: $id) { ... on Clip {

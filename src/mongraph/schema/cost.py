@@ -330,7 +330,9 @@ class _Walker:
             return multiplier, multiplier, False  # `edges`: the page is already counted
         if key in self.costs.null_pages:
             page = self._page(node, definition, self.costs.null_pages[key])
-            return multiplier, multiplier * page, False
+            # The connection's own fields (`pageInfo`, `totalCount`) are counted once per item
+            # of its page: at least once, for an empty page still returns them.
+            return multiplier, multiplier * max(page, 1), False
         if not isinstance(get_nullable_type(definition.type), GraphQLList):
             return multiplier, multiplier, False
         bound = self.costs.lists.get(key)
