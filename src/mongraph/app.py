@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,11 +20,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Receive, Send
 from starlette.types import Scope as Scope_
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -41,13 +39,21 @@ from .datastore.errors import is_unavailable
 from .datastore.repository import Scope
 from .errors import ErrorCode
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
+from .http_refusals import (
+    BodySizeLimit,
+    MalformedRequest,
+    MutationOverGet,
+    PayloadTooLarge,
+    malformed,
+    names_a_mutation,
+)
 from .live import Hub, SubscriptionLimits
 from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from .observability import Telemetry, record_errors
 from .observability.middleware import RequestObserver
 from .schema.schema import build_schema
-from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots
+from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
@@ -61,60 +67,6 @@ STARTUP_RETRY_SECONDS = 1.0
 
 def _unreachable(error: BaseException) -> bool:
     return is_unavailable(error) or isinstance(error, TimeoutError)
-
-
-class MalformedRequest(Exception):
-    """The HTTP body is not a GraphQL request (not JSON, not an object, not valid Unicode)."""
-
-
-class PayloadTooLarge(MalformedRequest):
-    """The body is over `MONGRAPH_MAX_BODY_BYTES` (HTTP 413)."""
-
-
-class MutationOverGet(MalformedRequest):
-    """A GET that names a mutation: GraphQL over HTTP requires 405 (and `Allow: POST`)."""
-
-
-async def _malformed(_: Request, exc: Exception) -> Response:
-    error = {"message": str(exc), "extensions": {"code": ErrorCode.BAD_USER_INPUT.value}}
-    record_errors([ErrorCode.BAD_USER_INPUT.value])
-    if isinstance(exc, MutationOverGet):
-        return JSONResponse({"errors": [error]}, status_code=405, headers={"Allow": "POST"})
-    status = 413 if isinstance(exc, PayloadTooLarge) else 400
-    return JSONResponse({"data": None, "errors": [error]}, status_code=status)
-
-
-def _names_a_mutation(query: str | None, operation_name: str | None, max_tokens: int) -> bool:
-    """Whether a document selects a mutation; one that does not parse is left to Strawberry."""
-    if not query:
-        return False
-    try:
-        document = parse(query, max_tokens=max_tokens)
-    except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return len(operations) == 1 and operations[0].operation is OperationType.MUTATION
-
-
-class BodySizeLimit:
-    """Refuses bodies over the limit from their Content-Length, before reading them."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.max_bytes:
-                response = await _malformed(
-                    Request(scope), PayloadTooLarge(f"the body is over {self.max_bytes} bytes")
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 class GraphQLApp(GraphQL[RequestContext, None]):
@@ -188,7 +140,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """One HTTP operation, every database command in it bounded by `MONGRAPH_DB_TIMEOUT`."""
-        if request.method == "GET" and _names_a_mutation(
+        if request.method == "GET" and names_a_mutation(
             request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
         ):
             raise MutationOverGet("mutations are not allowed over GET; send them with POST")
@@ -269,43 +221,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
-        """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init; a
-        socket without valid credentials, or one over its account's limit, is refused."""
-        if context.authenticated:  # graphql-ws lets a client send connection_init again
-            raise _refusal(ErrorCode.BAD_USER_INPUT, "connection_init was already received")
-        params = context.connection_params if isinstance(context.connection_params, dict) else {}
-        authorization = params.get("Authorization", params.get("authorization"))
-        if not isinstance(authorization, str):
-            raise _refusal(
-                ErrorCode.UNAUTHENTICATED,
-                'authentication required: send {"Authorization": "Bearer <api key>"} '
-                "as connection_init's payload",
-            )
-        context.authorization = authorization
-        try:
-            await context.authenticate()
-        except Exception as error:  # the key lookup failed (database unreachable)
-            code = ErrorCode.SERVICE_UNAVAILABLE if _unreachable(error) else ErrorCode.INTERNAL
-            if code is ErrorCode.INTERNAL:
-                log.exception("authenticating a WebSocket failed")
-            raise _refusal(code, "could not check the credentials; try again shortly") from None
-        if context.auth_error is not None:
-            raise _refusal(context.auth_error.code, context.auth_error.message)
-        viewer = context.viewer
-        context.socket_slot = self._sockets.take(viewer.user.id)
-        if context.socket_slot is None:
-            raise _refusal(
-                ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-                f"this account already holds {self._sockets.per_viewer} open sockets "
-                "on this server",
-            )
+        """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
+        await admit(context, self._sockets)
         unset: UnsetType = UNSET
         return unset
-
-
-def _refusal(code: ErrorCode, message: str) -> ConnectionRejectionError:
-    record_errors([code.value])
-    return ConnectionRejectionError({"message": message, "code": code.value})
 
 
 def create_app(
@@ -429,7 +348,7 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={MalformedRequest: _malformed},
+        exception_handlers={MalformedRequest: malformed},
         middleware=[
             Middleware(RequestObserver, telemetry=telemetry, paths=frozenset({"/graphql"})),
             Middleware(BodySizeLimit, max_bytes=settings.mongraph_max_body_bytes),

@@ -2,12 +2,14 @@
 
 Frames are held to the HTTP body limit and decoded as HTTP bodies are; a socket that
 never sends `connection_init` is closed after the same deadline on the legacy protocol
-as on `graphql-transport-ws`; an account holds a bounded number of sockets open.
+as on `graphql-transport-ws`; a socket is admitted with valid credentials only, and an
+account holds a bounded number of sockets open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import AsyncGenerator
 from json import JSONDecodeError
@@ -15,12 +17,19 @@ from typing import Any
 
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from .context import RequestContext
+from .datastore.client import Datastore
+from .datastore.errors import is_unavailable
+from .errors import ErrorCode
+from .observability import record_errors
 
-__all__ = ["LegacyProtocolHandler", "LimitedFrames", "SocketSlot", "SocketSlots"]
+__all__ = ["LegacyProtocolHandler", "LimitedFrames", "SocketSlot", "SocketSlots", "admit"]
+
+log = logging.getLogger("mongraph")
 
 MESSAGE_TOO_BIG = 1009
 INIT_TIMEOUT = 4408
@@ -108,5 +117,39 @@ class SocketSlots:
         if self._open[user_id] <= 0:
             del self._open[user_id]
 
-    def held_by(self, user_id: Any) -> int:
-        return self._open[user_id]
+
+async def admit(context: RequestContext, sockets: SocketSlots) -> None:
+    """At `connection_init`: the socket's account, or a refusal (no or refused credentials,
+    a second `connection_init`, the account's sockets at their limit)."""
+    if context.authenticated:  # graphql-ws lets a client send connection_init again
+        raise _refusal(ErrorCode.BAD_USER_INPUT, "connection_init was already received")
+    params = context.connection_params if isinstance(context.connection_params, dict) else {}
+    authorization = params.get("Authorization", params.get("authorization"))
+    if not isinstance(authorization, str):
+        raise _refusal(
+            ErrorCode.UNAUTHENTICATED,
+            'authentication required: send {"Authorization": "Bearer <api key>"} '
+            "as connection_init's payload",
+        )
+    context.authorization = authorization
+    try:
+        with Datastore.deadline(context.settings.mongraph_db_timeout):
+            await context.authenticate()
+    except Exception as error:  # the key lookup failed
+        if not is_unavailable(error):
+            log.exception("authenticating a WebSocket failed")
+            raise _refusal(ErrorCode.INTERNAL, "Internal server error") from None
+        raise _refusal(ErrorCode.SERVICE_UNAVAILABLE, "the database is unavailable") from None
+    if context.auth_error is not None:
+        raise _refusal(context.auth_error.code, context.auth_error.message)
+    context.socket_slot = sockets.take(context.viewer.user.id)
+    if context.socket_slot is None:
+        raise _refusal(
+            ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+            f"this account already holds {sockets.per_viewer} open sockets on this server",
+        )
+
+
+def _refusal(code: ErrorCode, message: str) -> ConnectionRejectionError:
+    record_errors([code.value])
+    return ConnectionRejectionError({"message": message, "code": code.value})
