@@ -444,3 +444,29 @@ async def test_a_second_connection_init_is_refused_and_holds_no_slot(
         )
         await live.until_subscribed()
         await again.close()
+
+
+async def test_a_shared_delivery_shows_each_subscriber_only_what_they_may_see(
+    live: LiveServer, alice: MadeUser, bob: MadeUser
+) -> None:
+    """One change is resolved once per selection *and audience*: the owner's trash, which
+    the same selection shows the owner, never reaches a reader."""
+    gql = live.client(alice.secret)
+    conversation = await create_conversation(gql)
+    await share(gql, conversation, [bob.global_id])
+    trashed = await post(gql, conversation, "deleted")
+    await gql.ok("mutation($id: ID!) { deleteMessage(id: $id) { affectedCount } }", {"id": trashed})
+    with_trash = """subscription($id: ID!) { messageAdded(conversationId: $id) {
+      conversation { messages(includeDeleted: true) { edges { node { id } } } } } }"""
+    owner = await live.subscribed(alice.secret, with_trash, {"id": conversation}, TRANSPORT_WS)
+    reader = await live.subscribed(bob.secret, with_trash, {"id": conversation}, LEGACY_WS)
+    latest = await post(gql, conversation, "live")
+
+    def ids(payload: dict[str, Any]) -> set[str]:
+        edges = payload["data"]["messageAdded"]["conversation"]["messages"]["edges"]
+        return {e["node"]["id"] for e in edges}
+
+    assert ids(await owner.next_payload()) == {trashed, latest}
+    assert ids(await reader.next_payload()) == {latest}
+    await owner.close()
+    await reader.close()
