@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from inspect import isawaitable
 from math import isfinite
 from typing import Any, NamedTuple
 
@@ -174,11 +175,10 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         return _MISS if coerced is None or coerced is Undefined else coerced
 
 
-async def _settled(result: Any) -> ExecutionResult:
-    if asyncio.isfuture(result) or asyncio.iscoroutine(result):
-        settled: ExecutionResult = await result
-        return settled
-    return result  # type: ignore[no-any-return]
+async def _settled(result: AwaitableOrValue[Any]) -> ExecutionResult:
+    """A subscription event's result (never incremental: subscriptions have no @defer)."""
+    settled: ExecutionResult = await result if isawaitable(result) else result
+    return settled
 
 
 async def _shared_result(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
