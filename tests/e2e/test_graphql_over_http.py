@@ -16,11 +16,11 @@ import httpx
 import strawberry
 from strawberry.asgi import GraphQL
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from mongraph.media import GRAPHQL_RESPONSE, prefers_graphql_response
 from tests.utils import required
+from tests.utils.apps import on_loopback
 from tests.utils.factories import MadeUser
 from tests.utils.server import serving
 
@@ -60,10 +60,7 @@ def total(results: list[dict[str, Any]], level: str) -> int:
 async def test_the_gateway_passes_the_graphql_over_http_audit(
     store: Datastore, settings: Settings
 ) -> None:
-    async def same_store() -> Datastore:
-        return store
-
-    async with serving(create_app(same_store, settings, close_store=False)) as address:
+    async with on_loopback(store, settings) as (address, _):
         ours = await audit(f"http://{address}/graphql")
     async with serving(GraphQL(strawberry.Schema(_Query))) as address:
         bare = await audit(f"http://{address}/graphql")

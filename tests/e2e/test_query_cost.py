@@ -18,7 +18,6 @@ from graphql import (
     parse,
 )
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore import storyboard
 from mongraph.datastore.client import Datastore
@@ -27,22 +26,18 @@ from mongraph.datastore.repository import Scope
 from mongraph.errors import Conflict
 from mongraph.schema.ids import encode_global_id
 from mongraph.schema.schema import build_schema
+from tests.utils.apps import on_loopback
 from tests.utils.commands import CommandCounter
 from tests.utils.cost import fan_out, response_units, token_count
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
-from tests.utils.server import serving
 
 
 @pytest.fixture
 async def served(store: Datastore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway on a real uvicorn on loopback."""
-
-    async def same_store() -> Datastore:
-        return store
-
     async with (
-        serving(create_app(same_store, settings, close_store=False)) as address,
+        on_loopback(store, settings) as (address, _),
         httpx.AsyncClient(base_url=f"http://{address}", timeout=120) as client,
     ):
         yield client

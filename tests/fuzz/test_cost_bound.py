@@ -41,19 +41,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore import storyboard
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.repository import Scope
 from mongraph.schema.ids import encode_global_id
 from mongraph.schema.schema import build_schema
+from tests.utils.apps import on_loopback
 from tests.utils.chat import create_conversation, post
 from tests.utils.commands import CommandCounter
 from tests.utils.cost import LIMIT_CODES, response_units
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
-from tests.utils.server import serving
 
 EXAMPLES = int(os.environ.get("MONGRAPH_COST_EXAMPLES", "40"))
 SCHEMA: GraphQLSchema = build_schema()._schema
@@ -75,10 +74,6 @@ class Seeded:
 async def seeded(store: Datastore, settings: Settings, alice: MadeUser) -> AsyncIterator[Seeded]:
     """Alice's projects (scenes, clips with media, a character) and conversations, served
     by uvicorn on loopback."""
-
-    async def same_store() -> Datastore:
-        return store
-
     scope = Scope(owner_id=alice.doc.id)
     ids = [alice.global_id]
     for p in range(22):  # more than a top-level list's default page
@@ -113,7 +108,7 @@ async def seeded(store: Datastore, settings: Settings, alice: MadeUser) -> Async
                         media={"kind": kind, "url": "https://m.example/x", "prompt": "p"},
                     )  # fmt: skip
     async with (
-        serving(create_app(same_store, settings, close_store=False)) as address,
+        on_loopback(store, settings) as (address, _),
         httpx.AsyncClient(base_url=f"http://{address}", timeout=120) as http,
     ):
         client = GraphQLClient(http, alice.secret)

@@ -1,4 +1,4 @@
-"""An app over the test's datastore, served in-process through httpx."""
+"""The gateway over the test's datastore: in-process through httpx, or on loopback."""
 
 from __future__ import annotations
 
@@ -7,10 +7,31 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
+from tests.utils.server import serving
+
+
+def gateway(store: Datastore, settings: Settings, **options: Any) -> Starlette:
+    """`create_app` over the test's store, which it leaves open; `options` go to it."""
+
+    async def same_store() -> Datastore:
+        return store
+
+    return create_app(same_store, settings, close_store=False, **options)
+
+
+@asynccontextmanager
+async def on_loopback(
+    store: Datastore, settings: Settings, **options: Any
+) -> AsyncIterator[tuple[str, Starlette]]:
+    """The gateway served by uvicorn on loopback: its `127.0.0.1:port` and the app."""
+    app = gateway(store, settings, **options)
+    async with serving(app) as address:
+        yield address, app
 
 
 @asynccontextmanager
@@ -18,11 +39,7 @@ async def app_client(
     store: Datastore, settings: Settings, **options: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """`options` go to `create_app` (e.g. `tracer_provider`)."""
-
-    async def same_store() -> Datastore:
-        return store
-
-    app = create_app(same_store, settings, close_store=False, **options)
+    app = gateway(store, settings, **options)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -10,12 +10,11 @@ from typing import Any
 
 import httpx
 
-from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from mongraph.live import Hub
+from tests.utils.apps import on_loopback
 from tests.utils.graphql import GraphQLClient
-from tests.utils.server import serving
 from tests.utils.ws import TRANSPORT_WS, GraphQLWebSocket
 
 
@@ -57,9 +56,8 @@ class LiveServer:
 async def live_server(store: Datastore, settings: Settings) -> AsyncIterator[LiveServer]:
     """A real uvicorn server on loopback over the test database, its change stream open."""
 
-    async def same_store() -> Datastore:
-        return store
-
-    app = create_app(same_store, settings, close_store=False, live_updates=True)
-    async with serving(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as http:
+    async with (
+        on_loopback(store, settings, live_updates=True) as (address, app),
+        httpx.AsyncClient(base_url=f"http://{address}") as http,
+    ):
         yield LiveServer(address, app.state.hub, http)
