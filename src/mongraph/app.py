@@ -40,10 +40,9 @@ from .datastore.repository import Scope
 from .errors import ErrorCode
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
 from .http_refusals import (
-    BodySizeLimit,
+    BodyReader,
     MalformedRequest,
     MutationOverGet,
-    PayloadTooLarge,
     malformed,
     names_a_mutation,
 )
@@ -187,10 +186,6 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         return orjson.loads(data)
 
     def parse_json(self, data: str | bytes) -> Any:
-        if len(data) > self._settings.mongraph_max_body_bytes:  # chunked bodies have no length
-            raise PayloadTooLarge(
-                f"the body is over {self._settings.mongraph_max_body_bytes} bytes"
-            )
         try:
             # orjson refuses lone surrogates (JSON "\\ud800"), which BSON cannot store,
             # and NaN/Infinity, which JSON does not have: one pass checks all of it.
@@ -207,7 +202,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
-        return RequestContext(
+        over_websocket = isinstance(request, WebSocket)
+        context = RequestContext(
             store=store,
             settings=self._settings,
             loaders=Loaders(store, Scope.nobody()),
@@ -217,8 +213,12 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             response=response,
             hub=self._hub_of,
             keys=self._keys,
-            socket=isinstance(request, WebSocket),
+            socket=over_websocket,
+            over_websocket=over_websocket,
         )
+        if not over_websocket:  # a socket's credentials come in its connection_init
+            context.refuse_repeated_credentials(request.headers.getlist("authorization"))
+        return context
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
@@ -351,6 +351,10 @@ def create_app(
         exception_handlers={MalformedRequest: malformed},
         middleware=[
             Middleware(RequestObserver, telemetry=telemetry, paths=frozenset({"/graphql"})),
-            Middleware(BodySizeLimit, max_bytes=settings.mongraph_max_body_bytes),
+            Middleware(
+                BodyReader,
+                max_bytes=settings.mongraph_max_body_bytes,
+                timeout=settings.mongraph_body_timeout,
+            ),
         ],
     )

@@ -91,6 +91,26 @@ class Settings(BaseSettings):
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
     )
+    mongraph_header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a request's headers may take from its first byte (from the "
+        "connection's opening for the first request); then 408 and the connection closes.",
+    )
+    mongraph_body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request's body may take to arrive once its headers are in; "
+        "then 408 and the connection closes.",
+    )
+    mongraph_max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections and requests in progress per process (WebSockets "
+        "included); beyond it new requests are answered 503 at once.",
+    )
     mongraph_ws_init_timeout: float = Field(
         default=10.0,
         gt=0,

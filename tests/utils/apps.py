@@ -30,7 +30,7 @@ async def on_loopback(
 ) -> AsyncIterator[tuple[str, Starlette]]:
     """The gateway served by uvicorn on loopback: its `127.0.0.1:port` and the app."""
     app = gateway(store, settings, **options)
-    async with serving(app) as address:
+    async with serving(app, settings) as address:
         yield address, app
 
 

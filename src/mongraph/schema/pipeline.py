@@ -17,6 +17,7 @@ from .auth import (
     forget_keys_after_mutation,
     operation_context,
     refuse_subscription,
+    subscriptions_over_websocket_only,
 )
 from .errors import code_errors
 from .limits import enforce_limits, limit_parsing
@@ -44,6 +45,7 @@ class OperationPipeline(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         # A request refused for its shape costs no database command (no key lookup).
+        subscriptions_over_websocket_only(self.execution_context)
         self.cost = enforce_limits(self.execution_context)
         await authenticate_operation(self.execution_context)
         refuse_subscription(self.execution_context)
