@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -50,6 +49,7 @@ from .live import Hub, SubscriptionLimits
 from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from .observability import Telemetry, record_errors
+from .observability.exposition import metrics_page
 from .observability.middleware import RequestObserver
 from .schema.schema import build_schema
 from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
@@ -339,12 +339,8 @@ def create_app(
     if graphiql_dir.is_dir():
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=graphiql_dir)))
     metrics = telemetry.metrics
-    if metrics is not None:
-
-        async def metrics_page(_: Request) -> Response:
-            return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
-
-        routes.append(Route("/metrics", metrics_page))
+    if metrics is not None and (settings.mongraph_dev or settings.mongraph_metrics_token):
+        routes.append(Route("/metrics", metrics_page(metrics, settings.mongraph_metrics_token)))
     return Starlette(
         routes=routes,
         lifespan=lifespan,

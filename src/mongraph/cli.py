@@ -163,6 +163,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .seed import ensure_dev_key, seed_demo_data
     from .serving import uvicorn_options
 
+    refusal = settings.refusal_to_serve()
+    if refusal is not None:
+        return _refused(ValueError(refusal))
     configure_logging(settings.mongraph_log_format)
     with database_uri(settings) as (uri, embedded):
 

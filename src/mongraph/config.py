@@ -11,8 +11,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "parse_duration"]
+__all__ = ["DEV_CURSOR_SECRET", "Settings", "get_settings", "parse_duration"]
 
+DEV_CURSOR_SECRET = "mongraph-dev-cursor-secret"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -49,8 +50,9 @@ class Settings(BaseSettings):
         description="Seconds a request may wait for the database before SERVICE_UNAVAILABLE.",
     )
     mongraph_cursor_secret: str = Field(
-        default="mongraph-dev-cursor-secret",
-        description="Key that signs pagination cursors; set it in production.",
+        default=DEV_CURSOR_SECRET,
+        description="Key that signs pagination cursors; `serve` on MONGODB_URI refuses to "
+        "start with the public default unless MONGRAPH_DEV=1.",
     )
     mongraph_dev: bool = Field(
         default=False,
@@ -144,6 +146,11 @@ class Settings(BaseSettings):
     mongraph_metrics: bool = Field(
         default=True, description="Serve Prometheus metrics on /metrics."
     )
+    mongraph_metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires. Unset: /metrics is served only "
+        "in development (MONGRAPH_DEV=1), without a token.",
+    )
     mongraph_metrics_max_operations: int = Field(
         default=100,
         ge=1,
@@ -158,6 +165,18 @@ class Settings(BaseSettings):
         description="OpenTelemetry tracing (the `otel` extra); also on when "
         "OTEL_EXPORTER_OTLP_ENDPOINT is set.",
     )
+
+    def refusal_to_serve(self) -> str | None:
+        """Why `serve` must not start with these settings, if it must not: on a real
+        database (MONGODB_URI) outside development, cursors signed with the public
+        default key could be forged by anyone."""
+        public = self.mongraph_cursor_secret in ("", DEV_CURSOR_SECRET)
+        if self.mongodb_uri and public and not self.mongraph_dev:
+            return (
+                "MONGRAPH_CURSOR_SECRET is unset or the public default: set it to a long "
+                "random value (e.g. `openssl rand -hex 32`), or MONGRAPH_DEV=1 for development"
+            )
+        return None
 
     @field_validator("mongraph_retention", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ import pytest
 
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
-from tests.conftest import CURSOR_SECRET
+from tests.utils.apps import CURSOR_SECRET
 from tests.utils.factories import MadeUser
 from tests.utils.live import LiveServer, live_server
 from tests.utils.ws import LEGACY_WS, GraphQLWebSocket

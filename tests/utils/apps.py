@@ -14,6 +14,11 @@ from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from tests.utils.server import serving
 
+CURSOR_SECRET = "test-cursor-secret"
+"""What the tests' gateways sign cursors with (the public default is refused on MONGODB_URI)."""
+METRICS_TOKEN = "test-metrics-token"
+"""What the tests' gateways require to read /metrics."""
+
 
 def gateway(store: Datastore, settings: Settings, **options: Any) -> Starlette:
     """`create_app` over the test's store, which it leaves open; `options` go to it."""
@@ -32,6 +37,18 @@ async def on_loopback(
     app = gateway(store, settings, **options)
     async with serving(app, settings) as address:
         yield address, app
+
+
+@asynccontextmanager
+async def loopback_client(
+    store: Datastore, settings: Settings, **options: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the gateway served by uvicorn on loopback."""
+    async with (
+        on_loopback(store, settings, **options) as (address, _),
+        httpx.AsyncClient(base_url=f"http://{address}") as http,
+    ):
+        yield http
 
 
 @asynccontextmanager

@@ -21,7 +21,7 @@ from .auth import (
 )
 from .errors import code_errors
 from .limits import enforce_limits, limit_parsing
-from .observe import record_error_codes, record_operation
+from .observe import record_error_codes, record_operation, record_viewer
 
 __all__ = ["OperationPipeline"]
 
@@ -48,6 +48,7 @@ class OperationPipeline(SchemaExtension):
         subscriptions_over_websocket_only(self.execution_context)
         self.cost = enforce_limits(self.execution_context)
         await authenticate_operation(self.execution_context)
+        record_viewer(self.execution_context)
         refuse_subscription(self.execution_context)
         yield
         forget_keys_after_mutation(self.execution_context)
