@@ -41,12 +41,14 @@ async def on_loopback(
 
 @asynccontextmanager
 async def loopback_client(
-    store: Datastore, settings: Settings, **options: Any
+    store: Datastore, settings: Settings, *, connections: int = 10, **options: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client of the gateway served by uvicorn on loopback."""
+    """An HTTP client of the gateway served by uvicorn on loopback, with up to
+    `connections` requests in flight at once."""
+    limits = httpx.Limits(max_connections=connections)
     async with (
         on_loopback(store, settings, **options) as (address, _),
-        httpx.AsyncClient(base_url=f"http://{address}") as http,
+        httpx.AsyncClient(base_url=f"http://{address}", limits=limits, timeout=60) as http,
     ):
         yield http
 
