@@ -51,6 +51,7 @@ from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_sta
 from .observability import Telemetry, record_errors
 from .observability.exposition import metrics_page
 from .observability.middleware import RequestObserver
+from .origins import CrossOrigin, OriginPolicy, parse_origins
 from .schema.schema import build_schema
 from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
 
@@ -80,6 +81,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         hub_of: Callable[[], Hub],
         settings: Settings,
         ide: GraphiQLPage,
+        origins: OriginPolicy,
     ) -> None:
         super().__init__(
             build_schema(settings),
@@ -93,6 +95,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._ide = ide
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
         self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
+        self._origins = origins
         self.max_frame_bytes = settings.mongraph_max_body_bytes
         self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
 
@@ -220,6 +223,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             context.refuse_repeated_credentials(request.headers.getlist("authorization"))
         return context
 
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        """A cross-origin handshake (same-origin and non-browser ones always pass)."""
+        return self._origins.allows(origin)
+
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
         await admit(context, self._sockets)
@@ -329,7 +336,10 @@ def create_app(
             return JSONResponse({"status": "ready", "subscriptions": hub.subscription_count})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir))
+    origins = OriginPolicy(
+        parse_origins(settings.mongraph_cors_origins), loopback=settings.mongraph_dev
+    )
+    graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir), origins)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -341,11 +351,13 @@ def create_app(
     metrics = telemetry.metrics
     if metrics is not None and (settings.mongraph_dev or settings.mongraph_metrics_token):
         routes.append(Route("/metrics", metrics_page(metrics, settings.mongraph_metrics_token)))
+    cross_origin = [Middleware(CrossOrigin, policy=origins)] if origins.enabled else []
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={MalformedRequest: malformed},
         middleware=[
+            *cross_origin,
             Middleware(RequestObserver, telemetry=telemetry, paths=frozenset({"/graphql"})),
             Middleware(
                 BodyReader,

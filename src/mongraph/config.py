@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .origins import parse_origins
+
 __all__ = ["DEV_CURSOR_SECRET", "Settings", "get_settings", "parse_duration"]
 
 DEV_CURSOR_SECRET = "mongraph-dev-cursor-secret"
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
         description="Developer mode: field suggestions; GraphiQL shows the embedded dev key.",
     )
     mongraph_introspection: bool = Field(default=True, description="Serve introspection.")
+    mongraph_cors_origins: str = Field(
+        default="",
+        description="Browser origins (comma-separated `scheme://host[:port]`, or `*`) whose "
+        "pages may call /graphql over HTTP (CORS) and open its WebSocket; in development "
+        "(MONGRAPH_DEV=1) any loopback origin too.",
+    )
     mongraph_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
     mongraph_max_aliases: int = Field(default=15, ge=0, description="Aliases per document.")
     mongraph_max_tokens: int = Field(default=2000, ge=10, description="Tokens per document.")
@@ -182,6 +190,12 @@ class Settings(BaseSettings):
     @classmethod
     def _retention_is_a_duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("mongraph_cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        parse_origins(value)  # refused at startup, not at the first browser request
+        return value
 
     @field_validator("mongraph_db")
     @classmethod

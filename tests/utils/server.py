@@ -22,10 +22,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp, settings: Settings | None = None) -> AsyncIterator[str]:
+async def serving(
+    app: ASGIApp, settings: Settings | None = None, port: int | None = None
+) -> AsyncIterator[str]:
     """Serves `app` (lifespan included) and yields its `127.0.0.1:port` address; with the
     gateway's `settings`, with the uvicorn options `mongraph serve` uses."""
-    port = free_port()
+    port = port or free_port()
     options = {"log_level": "warning"}
     if settings is not None:
         options = uvicorn_options(settings)
