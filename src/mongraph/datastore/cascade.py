@@ -146,10 +146,11 @@ async def _find_target(
     noun = spec.type_name
     if found is None:
         raise NotFound(f"{noun} not found", field=("id",))
+    # Only those who may write it get this far (anyone else: NOT_FOUND above), so the
+    # state can be told: deleting a deleted object is as much a conflict as restoring a
+    # live one, and a UI can act on it (refresh) rather than drop it as gone.
     if (found.get("deletedAt") is not None) != deleted:
-        if deleted:
-            raise Conflict(f"{noun} is not deleted", field=("id",))
-        raise NotFound(f"{noun} not found", field=("id",))
+        raise Conflict(f"{noun} is {'not' if deleted else 'already'} deleted", field=("id",))
     return found
 
 
