@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as Scope_
 
 from .errors import ErrorCode
-from .observability import record_errors
+from .observability import current_request, record_errors
 
 __all__ = [
     "BodyReader",
@@ -98,8 +98,11 @@ class BodyReader:
         except PayloadTooLarge as refusal:
             await (await malformed(Request(scope), refusal))(scope, receive, send)
             return
-        if body is None:
-            return  # the client disconnected
+        if body is None:  # the client disconnected: nobody to answer, nothing to run
+            info = current_request()
+            if info is not None:
+                info.client_gone = True
+            return
 
         replayed = False
 

@@ -20,6 +20,7 @@ from mongraph.datastore.client import Datastore
 from tests.utils.apps import CURSOR_SECRET
 from tests.utils.factories import MadeUser
 from tests.utils.live import LiveServer, live_server
+from tests.utils.metrics import delta, scrape
 from tests.utils.ws import LEGACY_WS, GraphQLWebSocket
 
 
@@ -102,6 +103,7 @@ async def test_a_start_before_connection_init_is_not_a_server_error(
 async def test_a_client_that_disconnects_mid_body_leaves_no_traceback(
     live: LiveServer, quiet: pytest.LogCaptureFixture
 ) -> None:
+    before = await scrape(live.http)
     host, port = live.address.split(":")
     _, writer = await asyncio.open_connection(host, int(port))
     writer.write(
@@ -116,6 +118,11 @@ async def test_a_client_that_disconnects_mid_body_leaves_no_traceback(
     # The server is still serving, and said nothing at error level about the dropped client.
     assert (await live.http.get("/healthz")).status_code == 200
     assert loud_records(quiet) == []
+    # Counted as the client's doing (499), not as a server error.
+    after = await scrape(live.http)
+    counted = {"operation": "anonymous"}
+    assert delta(before, after, "mongraph_requests_total", **counted, outcome="client_error") == 1
+    assert delta(before, after, "mongraph_requests_total", **counted, outcome="server_error") == 0
 
 
 def forged_cursor(ordering: str, values: list[Any]) -> str:

@@ -28,6 +28,8 @@ class RequestInfo:
     error_codes: list[str] = field(default_factory=list)
     authenticated: bool = False
     """Whether the request's credentials named an account."""
+    client_gone: bool = False
+    """The client disconnected before its request was read (answered 499, nginx's code)."""
     db_commands: int = 0
 
 
