@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     mongraph_cursor_secret: str = Field(
         default="mongraph-dev-cursor-secret",
         description="Key that signs pagination cursors; set it in production.",
+    )
+    mongraph_public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The app's public origin: the domain and URI wallet owners are asked to "
+        "sign for (EIP-4361).",
     )
     mongraph_dev: bool = Field(
         default=False,
@@ -143,6 +149,14 @@ class Settings(BaseSettings):
     @classmethod
     def _retention_is_a_duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("mongraph_public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("an http(s) URL such as https://app.example.com")
+        return value.rstrip("/")
 
     @field_validator("mongraph_db")
     @classmethod
