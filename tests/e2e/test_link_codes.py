@@ -14,7 +14,7 @@ from mongraph.datastore.link_codes import FAILED_REDEMPTIONS, LIVE_CODES
 from mongraph.proofs.link_code import code_hash, normalize_code
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
-from tests.utils.identity import mutate_user
+from tests.utils.identity import codes, mutate_user, stored
 from tests.utils.proofs import make_code, make_service, redeem
 
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}")
@@ -30,17 +30,6 @@ async def mailer(http: httpx.AsyncClient, store: Datastore) -> GraphQLClient:
     return GraphQLClient(http, (await make_service(store, "EMAIL", "Mailer")).secret)
 
 
-def codes(payload: dict[str, object]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]  # type: ignore[attr-defined, index]
-
-
-async def identities(store: Datastore, user: MadeUser) -> list[dict[str, object]]:
-    raw = await store.db["users"].find_one({"_id": user.doc.id})
-    assert raw is not None
-    found: list[dict[str, object]] = raw["identities"]
-    return found
-
-
 async def test_user_to_bot_links_the_sender_verified(
     gql: GraphQLClient, bot: GraphQLClient, store: Datastore, alice: MadeUser
 ) -> None:
@@ -49,10 +38,10 @@ async def test_user_to_bot_links_the_sender_verified(
     link = made["linkCode"]
     assert CODE.fullmatch(link["code"]), link
     assert (link["platform"], link["externalId"]) == ("TELEGRAM", None)
-    stored = await store.db["linkCodes"].find_one({})
-    assert stored is not None
-    assert link["code"] not in str(stored)  # only its hash
-    assert stored["codeHash"] == code_hash(normalize_code(link["code"]) or "")
+    kept = await store.db["linkCodes"].find_one({})
+    assert kept is not None
+    assert link["code"] not in str(kept)  # only its hash
+    assert kept["codeHash"] == code_hash(normalize_code(link["code"]) or "")
 
     typed = link["code"].lower().replace("-", " ")  # as a person may type it
     linked = await redeem(bot, code=typed, platform="TELEGRAM", externalId="777", username="al")
@@ -67,7 +56,7 @@ async def test_user_to_bot_links_the_sender_verified(
 
     again = await redeem(bot, code=link["code"], platform="TELEGRAM", externalId="778")
     assert codes(again) == ["NOT_FOUND"]
-    assert [i["externalId"] for i in await identities(store, alice)] == ["777"]
+    assert [i["externalId"] for i in await stored(store, alice, "identities")] == ["777"]
     found = await bot.ok('{ userByIdentity(platform: TELEGRAM, externalId: "777") { id } }')
     assert found["userByIdentity"] == {"id": alice.global_id}
 
@@ -86,7 +75,7 @@ async def test_bot_to_user_links_the_mailed_address(
         ("EMAIL", "a@b.example")
     ]
     assert linked["user"]["apiKeys"] != []  # the user sees their whole account
-    assert (await identities(store, alice))[0]["verifiedAt"] is not None
+    assert (await stored(store, alice, "identities"))[0]["verifiedAt"] is not None
 
 
 async def test_expired_unknown_and_wrong_platform_codes_are_the_same_not_found(
@@ -110,7 +99,7 @@ async def test_expired_unknown_and_wrong_platform_codes_are_the_same_not_found(
     assert [(codes(a), a["userErrors"][0]["message"]) for a in answers] == [
         (["NOT_FOUND"], answers[0]["userErrors"][0]["message"])
     ] * 5
-    assert await identities(store, alice) == []
+    assert await stored(store, alice, "identities") == []
     assert await store.db["linkCodes"].count_documents({}) == 2  # the fresh one still works
     ok = await redeem(bot, code=fresh, platform="TELEGRAM", externalId="1")
     assert ok["userErrors"] == []
@@ -127,7 +116,7 @@ async def test_an_identity_of_another_account_is_a_conflict_for_the_prover_only(
     clash = await redeem(bot, code=code, platform="TELEGRAM", externalId="555")
     assert codes(clash) == ["CONFLICT"]
     assert clash["user"] is None
-    assert await identities(store, alice) == []
+    assert await stored(store, alice, "identities") == []
     assert await store.db["linkCodes"].count_documents({}) == 1  # nothing used up
     viewer = await gql.ok("{ viewer { identities { externalId } } }")
     assert viewer["viewer"]["identities"] == []
@@ -172,4 +161,4 @@ async def test_link_identity_is_forbidden_to_users_on_every_platform(
 ) -> None:
     payload = await mutate_user(gql, "linkIdentity", {"platform": platform, "externalId": "x"})
     assert codes(payload) == ["FORBIDDEN"]
-    assert await identities(store, alice) == []
+    assert await stored(store, alice, "identities") == []

@@ -12,6 +12,7 @@ from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import IdentityDoc, WalletDoc, utcnow
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
+from tests.utils.identity import codes
 from tests.utils.proofs import make_service
 
 CREATE = """mutation($i: CreateUserInput!) { createUser(input: $i) {
@@ -31,10 +32,6 @@ async def bot_user(store: Datastore) -> MadeUser:
 @pytest.fixture
 def bot(http: httpx.AsyncClient, bot_user: MadeUser) -> GraphQLClient:
     return GraphQLClient(http, bot_user.secret)
-
-
-def codes(payload: dict[str, object]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]  # type: ignore[attr-defined, index]
 
 
 async def link(

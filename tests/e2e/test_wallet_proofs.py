@@ -12,21 +12,10 @@ from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import utcnow
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
-from tests.utils.identity import mutate_user
+from tests.utils.identity import codes, mutate_user, stored
 from tests.utils.proofs import EthWallet, SolWallet, Wallet, challenge
 
 ADD = "addWallet"
-
-
-def codes(payload: dict[str, object]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]  # type: ignore[attr-defined, index]
-
-
-async def wallets(store: Datastore, user: MadeUser) -> list[dict[str, object]]:
-    raw = await store.db["users"].find_one({"_id": user.doc.id})
-    assert raw is not None
-    found: list[dict[str, object]] = raw["wallets"]
-    return found
 
 
 def signed(wallet: Wallet, message: str, **extra: object) -> dict[str, object]:
@@ -62,8 +51,8 @@ async def test_a_signed_challenge_adds_the_wallet_verified_once(
     added = await mutate_user(gql, ADD, signed(wallet, message))
     assert added["userErrors"] == []
     assert [w["chain"] for w in added["user"]["wallets"]] == [wallet.chain]
-    stored = await wallets(store, alice)
-    assert stored[0]["verifiedAt"] is not None
+    kept = await stored(store, alice, "wallets")
+    assert kept[0]["verifiedAt"] is not None
     assert await store.db["walletChallenges"].count_documents({}) == 0  # used up
 
     await mutate_user(gql, "removeWallet", {"address": wallet.address})
@@ -71,7 +60,7 @@ async def test_a_signed_challenge_adds_the_wallet_verified_once(
     assert [(e["code"], e["field"]) for e in replayed["userErrors"]] == [
         ("FORBIDDEN", ["input", "signature"])
     ]
-    assert await wallets(store, alice) == []
+    assert await stored(store, alice, "wallets") == []
 
 
 @pytest.mark.parametrize("chain", ["ETH", "SOL"])
@@ -95,7 +84,7 @@ async def test_wrong_signatures_are_forbidden_and_change_nothing(
     for what, attempt in attempts.items():
         refused = await mutate_user(gql, ADD, attempt)
         assert codes(refused) == ["FORBIDDEN"], what
-    assert await wallets(store, alice) == []
+    assert await stored(store, alice, "wallets") == []
     assert await store.db["walletChallenges"].count_documents({}) == 3  # none used up
     malformed = await mutate_user(gql, ADD, {**signed(mine, message), "signature": "0xnothex"})
     assert codes(malformed) == ["BAD_USER_INPUT"]
@@ -111,7 +100,7 @@ async def test_an_expired_challenge_is_forbidden(
         {}, {"$set": {"expiresAt": utcnow() - timedelta(seconds=1)}}
     )
     assert codes(await mutate_user(gql, ADD, signed(wallet, message))) == ["FORBIDDEN"]
-    assert await wallets(store, alice) == []
+    assert await stored(store, alice, "wallets") == []
 
 
 async def test_a_newer_challenge_replaces_the_older_one(
@@ -136,4 +125,4 @@ async def test_admins_acting_for_another_user_may_skip_the_signature(
         as_admin, ADD, {"chain": "ETH", "address": wallet.address, "userId": alice.global_id}
     )
     assert added["userErrors"] == []
-    assert (await wallets(store, alice))[0]["verifiedAt"] is not None
+    assert (await stored(store, alice, "wallets"))[0]["verifiedAt"] is not None
