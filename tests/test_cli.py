@@ -95,3 +95,20 @@ async def test_create_user_links_an_identity_when_given_one(
     assert "already linked" in taken.stderr
     half = mongraph(store, mongodb_uri, "create-user", "--display-name", "X", "--platform", "WEB")
     assert half.returncode == 2
+
+
+async def test_create_user_makes_a_service_account_for_one_platform(
+    store: Datastore, mongodb_uri: str, http: httpx.AsyncClient
+) -> None:
+    args = ("create-user", "--display-name", "TgBot", "--service", "--platform", "TELEGRAM")
+    result = mongraph(store, mongodb_uri, *args)
+    assert result.returncode == 0, result.stderr
+    bot = GraphQLClient(http, result.stdout.strip().splitlines()[-1])
+    assert (await bot.ok("{ viewer { roles } }"))["viewer"] == {"roles": ["USER", "SERVICE"]}
+    query = '{ userByIdentity(platform: TELEGRAM, externalId: "1") { id } }'
+    assert (await bot.ok(query))["userByIdentity"] is None  # allowed, for its platform
+    assert await bot.error_codes(query.replace("TELEGRAM", "DISCORD")) == ["FORBIDDEN"]
+    for wrong in (("--service",), ("--service", "--platform", "WEB", "--admin")):
+        refused = mongraph(store, mongodb_uri, "create-user", "--display-name", "B", *wrong)
+        assert refused.returncode == 2, wrong
+    assert await store.db["users"].count_documents({}) == 1

@@ -76,6 +76,23 @@ class Viewer:
         return "ADMIN" in self.user.roles
 
     @property
+    def service_platform(self) -> str | None:
+        """The platform a SERVICE account speaks for; None for every other account."""
+        return self.user.service_platform if "SERVICE" in self.user.roles else None
+
+    def visible_user(self, doc: UserDoc) -> UserDoc | None:
+        """The account as this viewer may see it: whole to itself and to admins; to a
+        SERVICE, redacted, when the account has a verified identity on its platform."""
+        if self.is_admin or doc.id == self.user.id:
+            return doc
+        platform = self.service_platform
+        if platform is not None and any(
+            i.platform == platform and i.verified_at is not None for i in doc.identities
+        ):
+            return doc.redacted_copy()
+        return None
+
+    @property
     def scope(self) -> Scope:
         """Admins may reach any object by id; everyone else only their own."""
         return Scope.unrestricted() if self.is_admin else Scope(owner_id=self.user.id)

@@ -105,7 +105,7 @@ def _seed(settings: Settings) -> int:
 def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from .auth import make_api_key
     from .datastore import users
-    from .datastore.documents import IdentityDoc
+    from .datastore.documents import IdentityDoc, utcnow
     from .datastore.migrate import MigrationError
     from .errors import DomainError
 
@@ -114,15 +114,23 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= len(name) <= 200:
         print("error: --display-name must be 1 to 200 characters", file=sys.stderr)
         return 2
-    if bool(args.platform) != bool(args.external_id):
+    service_platform = None
+    if args.service:
+        if args.admin or args.external_id or not args.platform:
+            print("error: --service takes --platform alone (not --admin)", file=sys.stderr)
+            return 2
+        roles, service_platform = ["USER", "SERVICE"], args.platform
+    elif bool(args.platform) != bool(args.external_id):
         print("error: give --platform and --external-id together", file=sys.stderr)
         return 2
     identity = None
-    if args.platform:
+    if args.external_id:
         if not 1 <= len(args.external_id) <= 256:
             print("error: --external-id must be 1 to 256 characters", file=sys.stderr)
             return 2
-        identity = IdentityDoc(platform=args.platform, external_id=args.external_id)
+        identity = IdentityDoc(
+            platform=args.platform, external_id=args.external_id, verified_at=utcnow()
+        )
 
     async def run(uri: str, embedded: bool) -> str:
         async with connected(settings, uri) as store:
@@ -134,6 +142,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
                 roles=roles,
                 key=key.doc,
                 identity=identity,
+                service_platform=service_platform,
             )
             print(f"created user {user.id} ({name}, roles: {', '.join(roles)})")
             return key.secret
@@ -238,8 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     user = commands.add_parser("create-user", help="create a user; prints its API key last")
     user.add_argument("--display-name", required=True)
     user.add_argument("--admin", action="store_true")
+    user.add_argument(
+        "--service", action="store_true", help="a SERVICE account for --platform (a bot)"
+    )
     user.add_argument("--platform", choices=["TELEGRAM", "DISCORD", "WEB", "EMAIL"])
-    user.add_argument("--external-id", help="the identity's id on --platform")
+    user.add_argument("--external-id", help="the identity's id on --platform (linked, verified)")
     commands.add_parser("ensure-indexes", help="create the indexes (idempotent)")
     add_commands(commands)
     return parser

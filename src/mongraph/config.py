@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,11 @@ class Settings(BaseSettings):
         default=DEV_CURSOR_SECRET,
         description="Key that signs pagination cursors; `serve` on MONGODB_URI refuses to "
         "start with the public default unless MONGRAPH_DEV=1.",
+    )
+    mongraph_public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The app's public origin: the domain and URI wallet owners are asked to "
+        "sign for (EIP-4361).",
     )
     mongraph_dev: bool = Field(
         default=False,
@@ -196,6 +202,14 @@ class Settings(BaseSettings):
     def _origins_are_origins(cls, value: str) -> str:
         parse_origins(value)  # refused at startup, not at the first browser request
         return value
+
+    @field_validator("mongraph_public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("an http(s) URL such as https://app.example.com")
+        return value.rstrip("/")
 
     @field_validator("mongraph_db")
     @classmethod

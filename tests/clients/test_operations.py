@@ -9,6 +9,7 @@ import pytest
 from graphql import build_schema, parse, print_ast, validate
 
 from mongraph.config import Settings
+from mongraph.datastore.client import Datastore
 from mongraph.schema.cost import Limits, measure
 from mongraph.schema.cost_sizes import costs_of
 from tests.clients.operations import (
@@ -20,7 +21,9 @@ from tests.clients.operations import (
     operations_document,
 )
 from tests.utils.chat import create_conversation
+from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
+from tests.utils.proofs import make_service
 
 DOCUMENT = operations_document()
 OPERATIONS = operations(DOCUMENT)
@@ -87,12 +90,17 @@ async def run(gql: GraphQLClient, name: str, variables: dict[str, Any]) -> dict[
     return data
 
 
-async def test_every_operation_runs_against_the_gateway(gql: GraphQLClient) -> None:
+async def test_every_operation_runs_against_the_gateway(
+    gql: GraphQLClient, store: Datastore, alice: MadeUser
+) -> None:
     done: set[str] = set()
+    bot = gql.as_user((await make_service(store, "TELEGRAM")).secret)
 
-    async def op(name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def op(
+        name: str, variables: dict[str, Any] | None = None, client: GraphQLClient = gql
+    ) -> dict[str, Any]:
         done.add(name)
-        return await run(gql, name, variables or {})
+        return await run(client, name, variables or {})
 
     project = (await op("CreateProject", {"input": {"name": "Clip show", "musicDuration": 90}}))[
         "createProject"
@@ -116,4 +124,10 @@ async def test_every_operation_runs_against_the_gateway(gql: GraphQLClient) -> N
     assert len((await op("Viewer"))["viewer"]["apiKeys"]) == 2
     assert (await op("DeleteProject", {"id": project}))["deleteProject"]["affectedCount"] == 3
     assert (await op("RestoreProject", {"id": project}))["restoreProject"]["affectedCount"] == 3
+    code = (await op("CreateLinkCode", {"platform": "TELEGRAM"}))["createIdentityLinkCode"]
+    sender = {"externalId": "4242", "username": "alice_tg"}
+    linked = await op("RedeemLinkCode", {"code": code["linkCode"]["code"], **sender}, bot)
+    assert linked["redeemIdentityLinkCode"]["user"]["id"] == alice.global_id
+    found = (await op("UserByTelegramId", {"externalId": "4242"}, bot))["userByIdentity"]
+    assert found["economy"] == {"usdCredit": "0.00"}
     assert done == set(OPERATIONS)

@@ -15,7 +15,7 @@ from pymongo.errors import WriteError
 from mongraph.datastore import migrations as gateway_migrations
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.dbschema import schema_fingerprint
-from mongraph.datastore.documents import ProjectDoc, UserDoc, utcnow
+from mongraph.datastore.documents import LinkCodeDoc, ProjectDoc, UserDoc, utcnow
 from mongraph.datastore.indexes import ensure_indexes
 from mongraph.datastore.migrate import (
     DatabaseVersionError,
@@ -26,6 +26,7 @@ from mongraph.datastore.migrate import (
     migrate_up,
     migration_status,
 )
+from mongraph.datastore.migrations import m0002_identity_proofs as m0002
 from mongraph.datastore.relations import COLLECTIONS
 from mongraph.datastore.validators import validator_for
 
@@ -206,7 +207,7 @@ async def test_migration_1_is_idempotent_adopts_an_older_database_and_down_keeps
 ) -> None:
     await ensure_indexes(bare)  # how databases were set up before migrations existed
     await bare.db["projects"].insert_one({"name": "legacy, no owner"})
-    assert [m.version for m in await migrate_up(bare)] == [1]
+    assert [m.version for m in await migrate_up(bare)] == [1, 2]
     with pytest.raises(WriteError):
         await bare.db["projects"].insert_one({"name": "new, no owner"})
     migration = load_migrations()[0]
@@ -214,7 +215,7 @@ async def test_migration_1_is_idempotent_adopts_an_older_database_and_down_keeps
     indexes = {i["name"] async for i in await bare.db["clips"].list_indexes()}
     assert "sceneId_1_order_1__id_1" in indexes
 
-    assert [m.version for m in await migrate_down(bare, 1)] == [1]
+    assert [m.version for m in await migrate_down(bare, 2)] == [2, 1]
     await bare.db["projects"].insert_one({"name": "accepted again"})
     assert await bare.db["projects"].count_documents({}) == 2  # the data stayed
     indexes = {i["name"] async for i in await bare.db["clips"].list_indexes()}
@@ -226,3 +227,59 @@ def _context(store: Datastore, migration: Any) -> Any:
     from mongraph.datastore.migrate import MigrationContext
 
     return MigrationContext(store, migration, lambda *_: None)
+
+
+async def test_migration_2_keeps_identities_and_wallets_unverified_and_down_undoes_it(
+    bare: Datastore,
+) -> None:
+    await migrate_up(bare)
+    await migrate_down(bare, 1)  # the database as it was before identity proofs
+    users = bare.db["users"]
+    options = {c["name"]: c["options"] async for c in await bare.db.list_collections()}
+    assert "verifiedAt" not in str(options["users"]["validator"])
+    assert "linkCodes" not in options
+    legacy = UserDoc(display_name="Old").to_mongo()
+    legacy["identities"] = [{"platform": "TELEGRAM", "externalId": "1", "linkedAt": utcnow()}]
+    legacy["wallets"] = [
+        {"chain": "ETH", "address": "0x" + "ab" * 20, "isPrimary": True, "addedAt": utcnow()}
+    ]
+    await users.insert_one(legacy)
+
+    assert [m.version for m in await migrate_up(bare)] == [2]
+    kept = UserDoc.model_validate(await users.find_one({"_id": legacy["_id"]}))
+    assert [(i.external_id, i.verified_at) for i in kept.identities] == [("1", None)]
+    assert [(w.address, w.verified_at) for w in kept.wallets] == [("0x" + "ab" * 20, None)]
+    for name in ("linkCodes", "linkCodeFailures", "walletChallenges"):
+        ttl = [i async for i in await bare.db[name].list_indexes() if "expireAfterSeconds" in i]
+        assert [(i["key"], i["expireAfterSeconds"]) for i in ttl] == [({"expiresAt": 1}, 0)]
+    with pytest.raises(WriteError):  # the validator knows the new field's type
+        await users.update_one(
+            {"_id": legacy["_id"]}, {"$set": {"identities.0.verifiedAt": "yesterday"}}
+        )
+    now = utcnow()
+    await users.update_one(
+        {"_id": legacy["_id"]},
+        {"$set": {"identities.0.verifiedAt": now, "wallets.0.verifiedAt": now}},
+    )
+    bot = UserDoc(display_name="Bot", roles=["USER", "SERVICE"], service_platform="TELEGRAM")
+    await users.insert_one(bot.to_mongo())
+    code = LinkCodeDoc(
+        code_hash="h", platform="TELEGRAM", made_by=bot.id, redeemer="SERVICE", expires_at=now
+    )
+    await bare.db["linkCodes"].insert_one(code.to_mongo())
+
+    assert [m.version for m in await migrate_down(bare, 1)] == [2]
+    names = set(await bare.db.list_collection_names())
+    assert not {"linkCodes", "linkCodeFailures", "walletChallenges"} & names
+    old = await users.find_one({"_id": legacy["_id"]})
+    assert old is not None
+    assert "verifiedAt" not in str(old)
+    assert (len(old["identities"]), len(old["wallets"])) == (1, 1)  # kept
+    former_bot = await users.find_one({"_id": bot.id})
+    assert former_bot is not None
+    assert (former_bot["roles"], former_bot["status"]) == (["USER"], "SUSPENDED")
+    assert "servicePlatform" not in former_bot
+    options = {c["name"]: c["options"] async for c in await bare.db.list_collections()}
+    assert options["users"]["validator"] == m0002.previous_users_validator()
+    assert "verifiedAt" not in str(options["users"]["validator"])
+    assert [m.version for m in await migrate_up(bare)] == [2]  # and up again

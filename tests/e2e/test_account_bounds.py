@@ -14,7 +14,7 @@ from mongraph.auth import make_api_key
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import ENTRIES_PER_ACCOUNT, IdentityDoc, WalletDoc
-from tests.utils.factories import MadeUser
+from tests.utils.factories import MadeUser, make_user
 from tests.utils.live import LiveServer, live_server
 
 LINK = """mutation($i: LinkIdentityInput!) { linkIdentity(input: $i) {
@@ -51,8 +51,10 @@ async def test_identities_stop_at_the_bound(
         for i in range(ENTRIES_PER_ACCOUNT - have)
     ]
     await fill(store, alice, "identities", more)
-    data = await live.client(alice.secret).ok(
-        LINK, {"i": {"platform": "DISCORD", "externalId": "one-too-many"}}
+    root = await make_user(store, "Root", admin=True)  # only admins link without a code
+    data = await live.client(root.secret).ok(
+        LINK,
+        {"i": {"platform": "DISCORD", "externalId": "one-too-many", "userId": alice.global_id}},
     )
     assert [e["code"] for e in data["linkIdentity"]["userErrors"]] == ["CONFLICT"]
     assert len(await stored(store, alice, "identities")) == ENTRIES_PER_ACCOUNT
@@ -67,8 +69,9 @@ async def test_wallets_stop_at_the_bound(
     ]
     await fill(store, alice, "wallets", wallets)
     address = "0x" + "ab" * 20
-    data = await live.client(alice.secret).ok(
-        ADD_WALLET, {"i": {"chain": "ETH", "address": address}}
+    root = await make_user(store, "Root", admin=True)  # for another user: no signature
+    data = await live.client(root.secret).ok(
+        ADD_WALLET, {"i": {"chain": "ETH", "address": address, "userId": alice.global_id}}
     )
     assert [e["code"] for e in data["addWallet"]["userErrors"]] == ["CONFLICT"]
     assert len(await stored(store, alice, "wallets")) == ENTRIES_PER_ACCOUNT

@@ -1,9 +1,11 @@
-"""Every query and mutation of the contract, as anonymous / another user / owner / admin.
+"""Every query and mutation of the contract, as anonymous / another user / owner / admin /
+SERVICE.
 
-The owner is Alice; "other" is Bob. Each case runs against a fresh world, so a
-mutation's outcome never depends on another role's run. Besides the outcome,
-nothing private to Alice (her objects' names, identities, wallets, keys) may
-appear in a response to anyone but Alice or an admin.
+The owner is Alice; "other" is Bob; "service" is the TELEGRAM bot's SERVICE account, and
+Alice's TELEGRAM identity is a verified one. Each case runs against a fresh world, so a
+mutation's outcome never depends on another role's run. Besides the outcome, nothing
+private to Alice (her objects' names, identities, wallets, keys) may appear in a response
+to anyone but Alice or an admin; the SERVICE may see her identities, nothing else of it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,15 +21,27 @@ import httpx
 import pytest
 
 from mongraph.auth import make_api_key
-from mongraph.datastore import cascade, chat, economy, identity, storyboard
+from mongraph.datastore import (
+    cascade,
+    chat,
+    economy,
+    identity,
+    link_codes,
+    storyboard,
+    wallet_challenges,
+)
 from mongraph.datastore.client import Datastore
-from mongraph.datastore.documents import IdentityDoc, WalletDoc
+from mongraph.datastore.documents import IdentityDoc, WalletChallengeDoc, WalletDoc, utcnow
 from mongraph.datastore.repository import Scope
+from mongraph.proofs.link_code import code_hash, new_code, normalize_code
+from mongraph.proofs.wallet_challenge import challenge_message
 from mongraph.schema.ids import encode_global_id
 from tests.utils.factories import MadeUser, make_user
 from tests.utils.graphql import GraphQLClient
+from tests.utils.proofs import EthWallet, make_service
 
 SECRET = "alice-private"
+IDENT = "alice-ident"
 WALLET = "0x" + "ab" * 20
 
 DATA, NULL, NOT_FOUND, FORBIDDEN, FORBIDDEN_ERROR, UNAUTH = (
@@ -52,10 +67,18 @@ class Case:
     other: Expect
     owner: Expect
     admin: Expect
+    service: Expect
 
 
 def q(name: str, document: str, variables: dict[str, Any] | None = None, **expect: Expect) -> Case:
+    """`service` defaults to what `other` gets: a SERVICE is an ordinary user elsewhere."""
+    expect.setdefault("service", expect["other"])
     return Case(name, document, variables or {}, **expect)  # type: ignore[arg-type]
+
+
+def only_alice(value: Any) -> None:
+    """`nodes` as the SERVICE sees them: of Alice's objects, only Alice herself."""
+    assert [v is not None for v in value] == [False] * 5 + [True], value
 
 
 OWNED = {"anon": UNAUTH, "other": NOT_FOUND, "owner": DATA, "admin": DATA}
@@ -74,14 +97,16 @@ CASES = [
     q("project", "query($id: ID!) { project(id: $id) { name scenes { edges { node { name } } } } }", {"id": "P"}, **READ),
     *(
         q(f"node-{key}", "query($id: ID!) { node(id: $id) { id } }", {"id": key}, **READ)
-        for key in ("P", "S", "C", "K", "T", "U")
+        for key in ("P", "S", "C", "K", "T")
     ),
-    q("nodes", "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["P", "S", "C", "K", "T", "U"]}, **READ),
+    q("node-U", "query($id: ID!) { node(id: $id) { id } }", {"id": "U"}, **READ, service=DATA),
+    q("nodes", "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["P", "S", "C", "K", "T", "U"]}, **READ, service=only_alice),
     q("projects", "{ projects { totalCount edges { node { name } } } }", anon=UNAUTH, other=count(0), owner=count(1), admin=count(0)),
     q("viewer-projects", "{ viewer { projects { totalCount edges { node { name } } } } }", anon=NULL, other=DATA, owner=DATA, admin=DATA),
-    q("user", "query($id: ID!) { user(id: $id) { identities { externalId } wallets { address } transactions { totalCount } } }", {"id": "U"}, **READ),
+    q("user", "query($id: ID!) { user(id: $id) { identities { externalId } wallets { address } transactions { totalCount } } }", {"id": "U"}, **READ, service=DATA),
     q("users", "{ users { totalCount edges { node { displayName identities { externalId } } } } }", **ADMIN_QUERY),
-    q("userByIdentity", f'{{ userByIdentity(platform: TELEGRAM, externalId: "{SECRET}-tg") {{ id }} }}', **ADMIN_QUERY),
+    q("userByIdentity", f'{{ userByIdentity(platform: TELEGRAM, externalId: "{IDENT}-tg") {{ id }} }}', **ADMIN_QUERY, service=DATA),
+    q("userByIdentity-web", f'{{ userByIdentity(platform: WEB, externalId: "{IDENT}-web") {{ id }} }}', **ADMIN_QUERY),
     q("createProject", f'mutation {{ createProject(input: {{name: "new"}}) {PAYLOAD} }}', anon=UNAUTH, other=DATA, owner=DATA, admin=DATA),
     q("updateProject", f'mutation($id: ID!) {{ updateProject(input: {{id: $id, name: "x"}}) {PAYLOAD} }}', {"id": "P"}, **OWNED),
     q("deleteProject", f"mutation($id: ID!) {{ deleteProject(id: $id) {CASCADE} }}", {"id": "P"}, **OWNED),
@@ -104,9 +129,14 @@ CASES = [
     q("createUser", f'mutation {{ createUser(input: {{displayName: "n"}}) {PAYLOAD} }}', **ADMIN_MUTATION),
     q("setUserStatus", f"mutation($id: ID!) {{ setUserStatus(input: {{userId: $id, status: ACTIVE}}) {PAYLOAD} }}", {"id": "U"}, **ADMIN_MUTATION),
     q("applyCredit", f'mutation($id: ID!) {{ applyCredit(input: {{userId: $id, type: CREDIT, amountUsd: "1", idempotencyKey: "m"}}) {PAYLOAD} }}', {"id": "U"}, **ADMIN_MUTATION),
-    q("linkIdentity", f'mutation($id: ID) {{ linkIdentity(input: {{platform: EMAIL, externalId: "e", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
-    q("unlinkIdentity", f'mutation($id: ID) {{ unlinkIdentity(input: {{platform: WEB, externalId: "{SECRET}-web", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
-    q("addWallet", f'mutation($id: ID) {{ addWallet(input: {{chain: SOL, address: "{"1" * 32}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("linkIdentity", f'mutation($id: ID) {{ linkIdentity(input: {{platform: EMAIL, externalId: "e", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **ADMIN_MUTATION),
+    q("unlinkIdentity", f'mutation($id: ID) {{ unlinkIdentity(input: {{platform: WEB, externalId: "{IDENT}-web", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
+    q("addWallet", f'mutation($id: ID) {{ addWallet(input: {{chain: SOL, address: "{"1" * 32}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **ADMIN_MUTATION),
+    q("addWallet-signed", f"mutation($a: String!, $s: String) {{ addWallet(input: {{chain: ETH, address: $a, signature: $s}}) {PAYLOAD} }}", {"a": "WA", "s": "WS"}, anon=UNAUTH, other=FORBIDDEN, owner=DATA, admin=FORBIDDEN),
+    q("createWalletChallenge", f'mutation {{ createWalletChallenge(input: {{chain: SOL, address: "{"1" * 32}"}}) {PAYLOAD} }}', anon=UNAUTH, other=DATA, owner=DATA, admin=DATA),
+    q("createIdentityLinkCode", f"mutation {{ createIdentityLinkCode(input: {{platform: DISCORD}}) {PAYLOAD} }}", anon=UNAUTH, other=DATA, owner=DATA, admin=DATA, service=FORBIDDEN),
+    q("createIdentityLinkCode-service", f'mutation {{ createIdentityLinkCode(input: {{platform: TELEGRAM, externalId: "t"}}) {PAYLOAD} }}', anon=UNAUTH, other=FORBIDDEN, owner=FORBIDDEN, admin=FORBIDDEN, service=DATA),
+    q("redeemIdentityLinkCode", f'mutation($c: String!) {{ redeemIdentityLinkCode(input: {{code: $c, platform: TELEGRAM, externalId: "t"}}) {PAYLOAD} }}', {"c": "LC"}, anon=UNAUTH, other=FORBIDDEN, owner=FORBIDDEN, admin=FORBIDDEN, service=DATA),
     q("setPrimaryWallet", f'mutation($id: ID) {{ setPrimaryWallet(input: {{address: "{WALLET}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
     q("removeWallet", f'mutation($id: ID) {{ removeWallet(input: {{address: "{WALLET}", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
     q("createApiKey", f'mutation($id: ID) {{ createApiKey(input: {{name: "k", userId: $id}}) {PAYLOAD} }}', {"id": "U"}, **FOR_ALICE),
@@ -117,6 +147,7 @@ CASES = [
     q("viewer-conversations", "{ viewer { conversations { totalCount edges { node { title } } } } }", anon=NULL, other=DATA, owner=DATA, admin=DATA),
     q("createConversation", f'mutation {{ createConversation(input: {{title: "t"}}) {PAYLOAD} }}', anon=UNAUTH, other=DATA, owner=DATA, admin=DATA),
     q("updateConversation", f'mutation($id: ID!) {{ updateConversation(input: {{id: $id, title: "t"}}) {PAYLOAD} }}', {"id": "CV"}, **OWNED),
+    q("leaveConversation", f"mutation($id: ID!) {{ leaveConversation(id: $id) {PAYLOAD} }}", {"id": "CV"}, anon=UNAUTH, other=NOT_FOUND, owner=NOT_FOUND, admin=NOT_FOUND),
     q("shareConversation", f"mutation($id: ID!) {{ shareConversation(input: {{id: $id, userIds: []}}) {PAYLOAD} }}", {"id": "CV"}, **OWNED),
     q("deleteConversation", f"mutation($id: ID!) {{ deleteConversation(id: $id) {CASCADE} }}", {"id": "CV"}, **OWNED),
     q("restoreConversation", f"mutation($id: ID!) {{ restoreConversation(id: $id) {CASCADE} }}", {"id": "CVD"}, **OWNED),
@@ -155,10 +186,10 @@ async def build_world(store: Datastore, alice: MadeUser) -> dict[str, str]:
         ("characters", extra_character.id), ("projects", deleted.id),
     ]:  # fmt: skip
         await cascade.soft_delete(store, collection, oid, scope=scope, actor_id=alice.doc.id)
-    for platform, external_id in [("TELEGRAM", f"{SECRET}-tg"), ("WEB", f"{SECRET}-web")]:
-        await identity.link_identity(
-            store, alice.doc.id, IdentityDoc(platform=platform, external_id=external_id)
-        )
+    for platform, external_id in [("TELEGRAM", f"{IDENT}-tg"), ("WEB", f"{IDENT}-web")]:
+        verified = utcnow() if platform == "TELEGRAM" else None
+        linked = IdentityDoc(platform=platform, external_id=external_id, verified_at=verified)
+        await identity.link_identity(store, alice.doc.id, linked)
     await identity.add_wallet(
         store, alice.doc.id, WalletDoc(chain="ETH", address=WALLET), make_primary=True
     )
@@ -191,7 +222,28 @@ async def build_world(store: Datastore, alice: MadeUser) -> dict[str, str]:
         ("conversations", deleted_conversation.id),
     ]:
         await cascade.soft_delete(store, collection, oid, scope=scope, actor_id=alice.doc.id)
+    code = new_code()
+    await link_codes.make_code(
+        store, code_hash=code_hash(normalize_code(code) or ""), platform="TELEGRAM",
+        made_by=alice.doc.id, redeemer="SERVICE",
+    )  # fmt: skip
+    wallet = EthWallet()
+    now = utcnow()
+    to_sign = challenge_message(
+        chain="ETH", address=wallet.address.lower(), public_url="http://127.0.0.1:8000",
+        nonce="n0nce123", issued_at=now, expires_at=now + timedelta(minutes=10),
+    )  # fmt: skip
+    await wallet_challenges.save_challenge(
+        store,
+        WalletChallengeDoc(
+            user_id=alice.doc.id, chain="ETH", address=wallet.address.lower(), message=to_sign,
+            expires_at=now + timedelta(minutes=10),
+        ),
+    )  # fmt: skip
     return {
+        "LC": code,
+        "WA": wallet.address,
+        "WS": wallet.sign(to_sign),
         "CV": encode_global_id("Conversation", conversation.id),
         "CVD": encode_global_id("Conversation", deleted_conversation.id),
         "M": encode_global_id("Message", message.id),
@@ -238,7 +290,7 @@ def check(expect: Expect, body: dict[str, Any]) -> None:
         assert [e["code"] for e in value["userErrors"]] == [expect], body
 
 
-@pytest.mark.parametrize("role", ["anon", "other", "owner", "admin"])
+@pytest.mark.parametrize("role", ["anon", "other", "owner", "admin", "service"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_authorization(
     case: Case, role: str, http: httpx.AsyncClient, store: Datastore, alice: MadeUser, bob: MadeUser
@@ -247,9 +299,16 @@ async def test_authorization(
     keys = {"anon": None, "other": bob.secret, "owner": alice.secret}
     if role == "admin":
         keys["admin"] = (await make_user(store, "Root", admin=True)).secret
+    if role == "service":
+        keys["service"] = (await make_service(store, "TELEGRAM")).secret
     client = GraphQLClient(http, keys[role])
     variables = {k: resolve(v, world) for k, v in case.variables.items()}
     body = await client.raw(case.document, variables)
     check(getattr(case, role), body)
+    text = json.dumps(body)
     if role in ("anon", "other"):
-        assert SECRET not in json.dumps(body), body  # zero leaks
+        assert SECRET not in text, body  # zero leaks
+        assert IDENT not in text, body
+    if role == "service":
+        assert SECRET not in text, body
+        assert WALLET not in text, body

@@ -11,9 +11,9 @@ from mongraph.datastore.client import Datastore
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
 from tests.utils.identity import USER_FIELDS, mutate_user
+from tests.utils.proofs import CHALLENGE, EthWallet, SolWallet, Wallet, challenge
 
 CHECKSUMMED = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
-SOL = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T"
 
 
 @pytest.fixture
@@ -81,24 +81,42 @@ async def test_create_user_is_admin_only_and_returns_the_secret_once(
 
 
 async def test_identities_link_once_across_accounts(
-    gql: GraphQLClient, as_bob: GraphQLClient
+    gql: GraphQLClient, as_admin: GraphQLClient, alice: MadeUser, bob: MadeUser
 ) -> None:
+    """Only admins link identities directly (support work); they link them verified."""
     telegram = {"platform": "TELEGRAM", "externalId": "1001"}
-    linked = await mutate_user(gql, "linkIdentity", {**telegram, "username": "al"})
+    for_alice = {"userId": alice.global_id}
+    linked = await mutate_user(
+        as_admin, "linkIdentity", {**telegram, **for_alice, "username": "al"}
+    )
     assert linked["user"]["identities"] == [
         {"platform": "TELEGRAM", "externalId": "1001", "username": "al"}
     ]
-    assert codes(await mutate_user(gql, "linkIdentity", telegram)) == ["CONFLICT"]
-    assert codes(await mutate_user(as_bob, "linkIdentity", telegram)) == ["CONFLICT"]
+    assert codes(await mutate_user(as_admin, "linkIdentity", {**telegram, **for_alice})) == [
+        "CONFLICT"
+    ]
+    for_bob = {"userId": bob.global_id}
+    assert codes(await mutate_user(as_admin, "linkIdentity", {**telegram, **for_bob})) == [
+        "CONFLICT"
+    ]
     other_platform = await mutate_user(
-        as_bob, "linkIdentity", {"platform": "DISCORD", "externalId": "1001"}
+        as_admin, "linkIdentity", {"platform": "DISCORD", "externalId": "1001", **for_bob}
     )
     assert other_platform["userErrors"] == []
+    verified = await gql.ok("{ viewer { identities { verifiedAt } } }")
+    assert verified["viewer"]["identities"][0]["verifiedAt"] is not None
 
 
-async def test_unlink_refuses_the_last_identity(gql: GraphQLClient) -> None:
-    await mutate_user(gql, "linkIdentity", {"platform": "WEB", "externalId": "w1"})
-    await mutate_user(gql, "linkIdentity", {"platform": "EMAIL", "externalId": "a@example.com"})
+async def test_unlink_refuses_the_last_identity(
+    gql: GraphQLClient, as_admin: GraphQLClient, alice: MadeUser
+) -> None:
+    for_alice = {"userId": alice.global_id}
+    await mutate_user(
+        as_admin, "linkIdentity", {"platform": "WEB", "externalId": "w1", **for_alice}
+    )
+    await mutate_user(
+        as_admin, "linkIdentity", {"platform": "EMAIL", "externalId": "a@example.com", **for_alice}
+    )
     unknown = await mutate_user(gql, "unlinkIdentity", {"platform": "WEB", "externalId": "nope"})
     assert codes(unknown) == ["NOT_FOUND"]
     first = await mutate_user(gql, "unlinkIdentity", {"platform": "WEB", "externalId": "w1"})
@@ -112,10 +130,18 @@ async def test_unlink_refuses_the_last_identity(gql: GraphQLClient) -> None:
 
 
 async def test_operator_looking_external_ids_are_plain_strings(
-    gql: GraphQLClient, as_bob: GraphQLClient, as_admin: GraphQLClient, alice: MadeUser
+    as_admin: GraphQLClient, alice: MadeUser, bob: MadeUser
 ) -> None:
-    await mutate_user(gql, "linkIdentity", {"platform": "TELEGRAM", "externalId": '{"$ne": null}'})
-    await mutate_user(as_bob, "linkIdentity", {"platform": "TELEGRAM", "externalId": "7"})
+    await mutate_user(
+        as_admin,
+        "linkIdentity",
+        {"platform": "TELEGRAM", "externalId": '{"$ne": null}', "userId": alice.global_id},
+    )
+    await mutate_user(
+        as_admin,
+        "linkIdentity",
+        {"platform": "TELEGRAM", "externalId": "7", "userId": bob.global_id},
+    )
     query = "query($e: String!) { userByIdentity(platform: TELEGRAM, externalId: $e) { id } }"
     assert (await as_admin.ok(query, {"e": '{"$ne": null}'}))["userByIdentity"] == {
         "id": alice.global_id
@@ -124,35 +150,49 @@ async def test_operator_looking_external_ids_are_plain_strings(
     assert (await as_admin.ok(query, {"e": ".*"}))["userByIdentity"] is None
 
 
+async def add_signed(
+    client: GraphQLClient, wallet: Wallet, address: str | None = None, **extra: object
+) -> dict[str, object]:
+    message = await challenge(client, wallet, address)
+    input_ = {"chain": wallet.chain, "address": address or wallet.address}
+    return await mutate_user(
+        client, "addWallet", {**input_, "signature": wallet.sign(message), **extra}
+    )
+
+
 async def test_wallets_validate_normalise_and_keep_one_primary(
-    gql: GraphQLClient, as_bob: GraphQLClient
+    gql: GraphQLClient, as_bob: GraphQLClient, as_admin: GraphQLClient, bob: MadeUser
 ) -> None:
-    eth = await mutate_user(gql, "addWallet", {"chain": "ETH", "address": CHECKSUMMED})
-    assert eth["user"]["wallets"] == [
-        {"chain": "ETH", "address": CHECKSUMMED.lower(), "isPrimary": True}
+    eth, sol = EthWallet(), SolWallet()
+    added = await add_signed(gql, eth)
+    assert added["user"]["wallets"] == [  # type: ignore[index]
+        {"chain": "ETH", "address": eth.address.lower(), "isPrimary": True}
     ]
-    sol = await mutate_user(gql, "addWallet", {"chain": "SOL", "address": SOL, "makePrimary": True})
-    assert [(w["chain"], w["isPrimary"]) for w in sol["user"]["wallets"]] == [
+    both = await add_signed(gql, sol, makePrimary=True)
+    assert [(w["chain"], w["isPrimary"]) for w in both["user"]["wallets"]] == [  # type: ignore[index]
         ("ETH", False),
         ("SOL", True),
     ]
-    assert sol["user"]["primaryWallet"] == {"address": SOL}
+    assert both["user"]["primaryWallet"] == {"address": sol.address}  # type: ignore[index]
     back = await mutate_user(
-        gql, "setPrimaryWallet", {"address": CHECKSUMMED.upper().replace("0X", "0x")}
+        gql, "setPrimaryWallet", {"address": eth.address.upper().replace("0X", "0x")}
     )
-    assert back["user"]["primaryWallet"] == {"address": CHECKSUMMED.lower()}
+    assert back["user"]["primaryWallet"] == {"address": eth.address.lower()}
     assert sum(w["isPrimary"] for w in back["user"]["wallets"]) == 1
-    taken = await mutate_user(as_bob, "addWallet", {"chain": "ETH", "address": CHECKSUMMED.lower()})
-    assert codes(taken) == ["CONFLICT"]
-    removed = await mutate_user(gql, "removeWallet", {"address": SOL})
-    assert [w["address"] for w in removed["user"]["wallets"]] == [CHECKSUMMED.lower()]
-    assert codes(await mutate_user(gql, "removeWallet", {"address": SOL})) == ["NOT_FOUND"]
+    # an admin may add a wallet for another user without a signature; it is then taken
+    taken = {"chain": "ETH", "address": eth.address.lower(), "userId": bob.global_id}
+    assert codes(await mutate_user(as_admin, "addWallet", taken)) == ["CONFLICT"]
+    assert codes(await add_signed(as_bob, eth)) == ["CONFLICT"]  # told to the prover only
+    removed = await mutate_user(gql, "removeWallet", {"address": sol.address})
+    assert [w["address"] for w in removed["user"]["wallets"]] == [eth.address.lower()]
+    assert codes(await mutate_user(gql, "removeWallet", {"address": sol.address})) == ["NOT_FOUND"]
 
 
 @pytest.mark.parametrize(
     ("chain", "address"),
     [
         ("ETH", CHECKSUMMED.replace("a", "A", 1)),  # breaks the EIP-55 checksum
+        ("SOL", "2" * 32),  # base58, but 24 bytes: no ed25519 key
         ("ETH", "0x123"),
         ("ETH", '{"$ne": ""}'),
         ("SOL", "0OIl" * 10),
@@ -162,8 +202,14 @@ async def test_wallets_validate_normalise_and_keep_one_primary(
 async def test_invalid_wallets_are_bad_user_input(
     gql: GraphQLClient, chain: str, address: str
 ) -> None:
-    payload = await mutate_user(gql, "addWallet", {"chain": chain, "address": address})
-    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+    i = {"chain": chain, "address": address}
+    if address != "2" * 32:
+        payload = await mutate_user(gql, "addWallet", {**i, "signature": "0x" + "1" * 130})
+        assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+            ("BAD_USER_INPUT", ["input", "address"])
+        ]
+    asked = (await gql.ok(CHALLENGE, {"i": i}))["createWalletChallenge"]
+    assert [(e["code"], e["field"]) for e in asked["userErrors"]] == [
         ("BAD_USER_INPUT", ["input", "address"])
     ]
     assert (await gql.ok("{ viewer { wallets { address } } }"))["viewer"]["wallets"] == []
@@ -222,10 +268,8 @@ async def test_user_id_lets_only_admins_act_for_others(
 ) -> None:
     for_bob = {"platform": "DISCORD", "externalId": "d-1", "userId": bob.global_id}
     assert codes(await mutate_user(gql, "linkIdentity", for_bob)) == ["FORBIDDEN"]
-    own = await mutate_user(
-        gql, "linkIdentity", {"platform": "DISCORD", "externalId": "d-2", "userId": alice.global_id}
-    )
-    assert own["userErrors"] == []
+    wallet = {"chain": "SOL", "address": SolWallet().address, "userId": bob.global_id}
+    assert codes(await mutate_user(gql, "addWallet", wallet)) == ["FORBIDDEN"]
     by_admin = await mutate_user(as_admin, "linkIdentity", for_bob)
     assert by_admin["user"]["id"] == bob.global_id
     key = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mongraph.datastore.client import Datastore
+from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
 
 USER_FIELDS = """
@@ -53,3 +55,16 @@ async def mutate_user(
     )
     payload: dict[str, Any] = data[mutation]
     return payload
+
+
+def codes(payload: dict[str, Any]) -> list[str]:
+    """The codes of a mutation payload's `userErrors`."""
+    return [e["code"] for e in payload["userErrors"]]
+
+
+async def stored(store: Datastore, user: MadeUser, field: str) -> list[dict[str, Any]]:
+    """A list of the user's document as the database holds it (`identities`, `wallets`)."""
+    raw = await store.db["users"].find_one({"_id": user.doc.id})
+    assert raw is not None
+    found: list[dict[str, Any]] = raw[field]
+    return found

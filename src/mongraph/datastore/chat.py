@@ -16,7 +16,13 @@ from .repository import Scope
 from .rollups import refresh_rollups
 from .writes import claim_live, insert
 
-__all__ = ["create_conversation", "edit_message", "post_message", "share_conversation"]
+__all__ = [
+    "create_conversation",
+    "edit_message",
+    "leave_conversation",
+    "post_message",
+    "share_conversation",
+]
 
 Raw = dict[str, Any]
 _TICK = timedelta(milliseconds=1)
@@ -31,17 +37,18 @@ async def create_conversation(
 async def share_conversation(
     store: Datastore, *, scope: Scope, conversation_id: ObjectId, user_ids: list[ObjectId]
 ) -> ConversationDoc:
-    """Sets the whole list of readers (an empty list unshares); every user must exist."""
+    """Sets the whole list of readers (an empty list unshares); every user must be active
+    (one that does not exist and one that is not active get the same `NOT_FOUND`)."""
     readers = list(dict.fromkeys(user_ids))
-    found = await store.db["users"].count_documents({"_id": {"$in": readers}})
-    if found != len(readers):
-        raise NotFound("some of these users do not exist", field=("input", "userIds"))
     query = scope.apply_write(
         COLLECTIONS["conversations"], {"_id": conversation_id, "deletedAt": None}
     )
     current = await store.db["conversations"].find_one(query, {"ownerId": 1})
     if current is None:
         raise NotFound("Conversation not found", field=("input", "id"))
+    active = {"_id": {"$in": readers}, "status": "ACTIVE"}
+    if await store.db["users"].count_documents(active) != len(readers):
+        raise NotFound("some of these users do not exist", field=("input", "userIds"))
     if current["ownerId"] in readers:
         raise BadInput("the owner cannot be in sharedWith", field=("input", "userIds"))
     raw = await store.db["conversations"].find_one_and_update(
@@ -52,6 +59,18 @@ async def share_conversation(
     if raw is None:
         raise NotFound("Conversation not found", field=("input", "id"))
     return ConversationDoc.model_validate(raw)
+
+
+async def leave_conversation(
+    store: Datastore, *, conversation_id: ObjectId, user_id: ObjectId
+) -> None:
+    """Removes `user_id` from a live conversation's readers; `NOT_FOUND` unless it was one."""
+    result = await store.db["conversations"].update_one(
+        {"_id": conversation_id, "deletedAt": None, "sharedWith": user_id},
+        {"$pull": {"sharedWith": user_id}, "$set": {"updatedAt": utcnow()}},
+    )
+    if result.matched_count == 0:
+        raise NotFound("no conversation of this id is shared with you", field=("id",))
 
 
 async def post_message(

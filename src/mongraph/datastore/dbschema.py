@@ -30,7 +30,14 @@ def schema_fingerprint() -> str:
         name: {
             "validator": validator_for(name),
             "indexes": [
-                [index.name, list(index.keys), index.unique, index.sparse, index.partial]
+                [
+                    index.name,
+                    list(index.keys),
+                    index.unique,
+                    index.sparse,
+                    index.partial,
+                    index.expire_after,
+                ]
                 for index in spec.indexes
             ],
         }

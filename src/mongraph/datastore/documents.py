@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     SerializationInfo,
 )
 from pydantic.alias_generators import to_camel
@@ -29,6 +30,8 @@ __all__ = [
     "Document",
     "EconomyDoc",
     "IdentityDoc",
+    "LinkCodeDoc",
+    "LinkCodeFailureDoc",
     "MediaDoc",
     "MessageDoc",
     "MetadataDoc",
@@ -37,6 +40,7 @@ __all__ = [
     "SoftDeletableDoc",
     "TransactionDoc",
     "UserDoc",
+    "WalletChallengeDoc",
     "WalletDoc",
     "utcnow",
 ]
@@ -101,6 +105,8 @@ class IdentityDoc(_Model):
     external_id: str
     username: str | None = None
     linked_at: datetime = Field(default_factory=utcnow)
+    verified_at: datetime | None = None
+    """When the link was proven (a redeemed link code, or an admin); None before proofs."""
 
 
 class WalletDoc(_Model):
@@ -108,6 +114,8 @@ class WalletDoc(_Model):
     address: str
     is_primary: bool = False
     added_at: datetime = Field(default_factory=utcnow)
+    verified_at: datetime | None = None
+    """When ownership was proven by a signature (or set by an admin); None before proofs."""
 
 
 class UserDoc(Document):
@@ -119,6 +127,20 @@ class UserDoc(Document):
     identities: list[IdentityDoc] = Field(default_factory=list)
     wallets: list[WalletDoc] = Field(default_factory=list)
     api_keys: list[ApiKeyDoc] = Field(default_factory=list)
+    service_platform: str | None = None
+    """The platform a SERVICE account speaks for (None for every other account)."""
+    _redacted: bool = PrivateAttr(default=False)
+
+    @property
+    def redacted(self) -> bool:
+        """Whether this is the account as a SERVICE may see it (`redacted_copy`)."""
+        return self._redacted
+
+    def redacted_copy(self) -> UserDoc:
+        """Without wallets and API keys, marked so that its private relations read empty."""
+        copy = self.model_copy(update={"wallets": [], "api_keys": []})
+        copy._redacted = True
+        return copy
 
 
 class EconomyDoc(Document):
@@ -250,3 +272,42 @@ class MessageDoc(SoftDeletableDoc):
     content: list[ContentDoc]
     metadata: MetadataDoc | None = None
     edited_at: datetime | None = None
+
+
+class LinkCodeDoc(Document):
+    """A one-time identity link code, stored only as the SHA-256 of its normalized text."""
+
+    collection = "linkCodes"
+
+    code_hash: str
+    platform: str
+    made_by: ObjectId
+    redeemer: str
+    """Who redeems it. SERVICE: a user made it, the platform's SERVICE account redeems it for
+    the identity that sent it. USER: a SERVICE made it for `external_id`, the signed-in user
+    who received it redeems it."""
+    external_id: str | None = None
+    username: str | None = None
+    expires_at: datetime
+
+
+class LinkCodeFailureDoc(Document):
+    """A failed redemption, counted against the key (and the identity that brought the code)."""
+
+    collection = "linkCodeFailures"
+
+    key_hash: str
+    external_id: str | None = None
+    expires_at: datetime
+
+
+class WalletChallengeDoc(Document):
+    """The message a user must sign to prove a wallet; single-use, short-lived."""
+
+    collection = "walletChallenges"
+
+    user_id: ObjectId
+    chain: str
+    address: str
+    message: str
+    expires_at: datetime

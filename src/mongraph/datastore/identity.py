@@ -7,9 +7,17 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ReturnDocument
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from .client import Datastore, Session
-from .documents import ENTRIES_PER_ACCOUNT, ApiKeyDoc, IdentityDoc, UserDoc, WalletDoc, utcnow
+from .documents import (
+    ENTRIES_PER_ACCOUNT,
+    ApiKeyDoc,
+    IdentityDoc,
+    UserDoc,
+    WalletChallengeDoc,
+    WalletDoc,
+    utcnow,
+)
 from .errors import identity_conflicts
 from .writes import CHILDREN_VERSION
 
@@ -18,6 +26,7 @@ __all__ = [
     "create_api_key",
     "find_by_identity",
     "link_identity",
+    "link_proven_identity",
     "remove_wallet",
     "revoke_api_key",
     "set_primary_wallet",
@@ -72,6 +81,32 @@ async def link_identity(store: Datastore, user_id: ObjectId, identity: IdentityD
     return user
 
 
+async def link_proven_identity(
+    store: Datastore, user_id: ObjectId, identity: IdentityDoc, session: Session
+) -> UserDoc:
+    """Links an identity whose proof was just checked: new to every account, or already on
+    this one (then marked verified, its username updated). On another account: `CONFLICT`."""
+    match = _same_identity(identity.platform, identity.external_id)
+    holder = await store.db["users"].find_one({"identities": match}, {"_id": 1}, session=session)
+    if holder is not None and holder["_id"] != user_id:
+        raise Conflict("this identity is linked to another account")
+    if holder is not None:
+        fields: Raw = {"identities.$.verifiedAt": identity.verified_at}
+        if identity.username is not None:
+            fields["identities.$.username"] = identity.username
+        query = {"_id": user_id, "identities": match}
+        user = await _update_user(store, query, {"$set": fields}, session)
+    else:
+        query = {"_id": user_id, **_has_room("identities")}
+        user = await _update_user(
+            store, query, {"$push": {"identities": identity.to_mongo()}}, session
+        )
+    if user is None:
+        await _user(store, user_id, session)
+        raise Conflict(f"an account links at most {ENTRIES_PER_ACCOUNT} identities")
+    return user
+
+
 async def unlink_identity(
     store: Datastore, user_id: ObjectId, platform: str, external_id: str
 ) -> UserDoc:
@@ -91,8 +126,14 @@ async def unlink_identity(
     raise NotFound("this identity is not linked to the account", field=("input", "externalId"))
 
 
-async def find_by_identity(store: Datastore, platform: str, external_id: str) -> UserDoc | None:
-    raw = await store.db["users"].find_one({"identities": _same_identity(platform, external_id)})
+async def find_by_identity(
+    store: Datastore, platform: str, external_id: str, *, verified_only: bool = False
+) -> UserDoc | None:
+    """The account with this identity (`verified_only`: only when its link was proven)."""
+    match = _same_identity(platform, external_id)
+    if verified_only:
+        match["$elemMatch"]["verifiedAt"] = {"$type": "date"}
+    raw = await store.db["users"].find_one({"identities": match})
     return None if raw is None else UserDoc.model_validate(raw)
 
 
@@ -113,9 +154,17 @@ async def _rewrite_wallets(
 
 
 async def add_wallet(
-    store: Datastore, user_id: ObjectId, wallet: WalletDoc, *, make_primary: bool
+    store: Datastore,
+    user_id: ObjectId,
+    wallet: WalletDoc,
+    *,
+    make_primary: bool,
+    challenge: WalletChallengeDoc | None = None,
 ) -> UserDoc:
-    """Adds a wallet (the first one is primary); its address must be new to every account."""
+    """Adds a wallet (the first one is primary); its address must be new to every account.
+    With the `challenge` its signature was checked against, that challenge is used up in
+    the same transaction: a second use, a concurrent one, or one replaced or expired since
+    the check, is `FORBIDDEN`."""
 
     def change(wallets: list[WalletDoc]) -> list[WalletDoc]:
         if any(w.address == wallet.address for w in wallets):
@@ -126,7 +175,19 @@ async def add_wallet(
         kept = [w.model_copy(update={"is_primary": w.is_primary and not primary}) for w in wallets]
         return [*kept, wallet.model_copy(update={"is_primary": primary})]
 
-    return await store.transaction(lambda s: _rewrite_wallets(store, user_id, change, s))
+    async def run(session: Session) -> UserDoc:
+        if challenge is not None:
+            signed = {
+                "_id": challenge.id,
+                "message": challenge.message,
+                "expiresAt": {"$gt": utcnow()},
+            }
+            used = await store.db["walletChallenges"].delete_one(signed, session=session)
+            if used.deleted_count == 0:
+                raise Forbidden("this challenge was used already", field=("input", "signature"))
+        return await _rewrite_wallets(store, user_id, change, session)
+
+    return await store.transaction(run)
 
 
 async def set_primary_wallet(store: Datastore, user_id: ObjectId, address: str) -> UserDoc:

@@ -24,6 +24,8 @@ async def ensure_indexes(store: Datastore) -> list[str]:
                 options["sparse"] = True
             if index.partial is not None:
                 options["partialFilterExpression"] = dict(index.partial)
+            if index.expire_after is not None:
+                options["expireAfterSeconds"] = index.expire_after
             models.append(IndexModel(list(index.keys), **options))
         if models:
             created += await store.db[spec.name].create_indexes(models)

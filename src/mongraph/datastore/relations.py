@@ -19,11 +19,14 @@ from .documents import (
     ConversationDoc,
     Document,
     EconomyDoc,
+    LinkCodeDoc,
+    LinkCodeFailureDoc,
     MessageDoc,
     ProjectDoc,
     SceneDoc,
     TransactionDoc,
     UserDoc,
+    WalletChallengeDoc,
 )
 
 __all__ = [
@@ -50,6 +53,9 @@ class Index:
     unique: bool = False
     sparse: bool = False
     partial: Mapping[str, Any] | None = None
+    expire_after: int | None = None
+    """A TTL index: MongoDB deletes a document this many seconds after the indexed date
+    (in its own time, about once a minute: readers still check expiry themselves)."""
 
     @property
     def name(self) -> str:
@@ -98,6 +104,9 @@ class Relation:
     """Soft delete / restore / purge of the parent reaches these children."""
     rollups: tuple[Rollup, ...] = ()
 
+
+EXPIRES = Index((("expiresAt", 1),), expire_after=0)
+"""Short-lived proofs vanish once `expiresAt` has passed."""
 
 RETENTION_INDEX = Index((("deletedAt", 1), ("_id", 1)), partial={"deletedAt": {"$type": "date"}})
 """Soft-deleted documents by deletion time (`purge-expired`); live ones (null) are not in it."""
@@ -222,6 +231,34 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                 Index((("deletionId", 1),), sparse=True),
                 RETENTION_INDEX,
             ),
+        ),
+        CollectionSpec(
+            name="linkCodes",
+            type_name="IdentityLinkCode",
+            document=LinkCodeDoc,
+            soft_delete=False,
+            owner_field="madeBy",
+            indexes=(
+                Index((("codeHash", 1),), unique=True),
+                Index((("madeBy", 1), ("externalId", 1), ("expiresAt", 1))),
+                EXPIRES,
+            ),
+        ),
+        CollectionSpec(
+            name="linkCodeFailures",
+            type_name="LinkCodeFailure",
+            document=LinkCodeFailureDoc,
+            soft_delete=False,
+            owner_field=None,
+            indexes=(Index((("keyHash", 1), ("externalId", 1), ("createdAt", 1))), EXPIRES),
+        ),
+        CollectionSpec(
+            name="walletChallenges",
+            type_name="WalletChallenge",
+            document=WalletChallengeDoc,
+            soft_delete=False,
+            owner_field="userId",
+            indexes=(Index((("userId", 1), ("address", 1)), unique=True), EXPIRES),
         ),
     )
 }

@@ -23,6 +23,7 @@ async def create_user(
     roles: list[str],
     key: ApiKeyDoc,
     identity: IdentityDoc | None = None,
+    service_platform: str | None = None,
 ) -> UserDoc:
     """A new account with its first API key, its economy (0.00 credit, 0 exp) and,
     optionally, a first linked identity; `CONFLICT` when that identity is taken."""
@@ -31,6 +32,7 @@ async def create_user(
         roles=roles,
         api_keys=[key],
         identities=[identity] if identity else [],
+        service_platform=service_platform,
     )
 
     async def run(session: Session) -> UserDoc:

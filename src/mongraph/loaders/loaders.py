@@ -67,11 +67,20 @@ class Loaders:
         self._scope = scope
         self._loaders: dict[tuple[str, str], Loader] = {}
         self._built: dict[tuple[Callable[[Any], Any], int], Any] = {}
+        self._unrestricted: Loaders | None = None
 
     def clear(self) -> None:
         """Forgets everything loaded: after a write, later reads must see it."""
         self._loaders.clear()
         self._built.clear()
+        self._unrestricted = None
+
+    def unrestricted(self) -> Loaders:
+        """Loaders of this request outside the viewer's scope, for reads its caller has
+        authorized itself (a SERVICE's view of the economy of an account it may see)."""
+        if self._unrestricted is None:
+            self._unrestricted = Loaders(self._store, Scope.unrestricted())
+        return self._unrestricted
 
     def built(self, build: Callable[[Any], T], doc: Any) -> T:
         """`build(doc)`, once per loaded document: a character on 4,000 clips is one object.

@@ -35,6 +35,7 @@ __all__ = [
     "create_conversation",
     "edit_message",
     "get_conversation",
+    "leave_conversation",
     "list_conversations",
     "post_message",
     "share_conversation",
@@ -58,8 +59,11 @@ async def list_conversations(
     order_by: ConversationOrder | None,
     include_deleted: bool,
 ) -> Connection[Conversation]:
-    """Conversations `reader_id` owns or that are shared with them; trash: their own only."""
-    ctx.viewer  # noqa: B018 - authentication check
+    """Conversations `reader_id` owns or that are shared with them; trash: their own only.
+    Only the reader themself and admins may list them (a SERVICE reading a user gets none)."""
+    viewer = ctx.viewer
+    if reader_id != viewer.user.id and not viewer.is_admin:
+        reader_id = Scope.nobody().owner_id
     order = order_by or ConversationOrder(field=ConversationOrderField.LAST_MESSAGE_AT)
     shared: dict[str, Any] = {"sharedWith": reader_id, "deletedAt": None}
     query: dict[str, Any] = {"$or": [{"ownerId": reader_id}, shared]}
@@ -150,6 +154,17 @@ async def share_conversation(
 
     conversation, errors = await attempt(ctx, act)
     return ConversationPayload(conversation=conversation, user_errors=errors)
+
+
+async def leave_conversation(ctx: RequestContext, global_id: str) -> ConversationPayload:
+    viewer = ctx.viewer
+
+    async def act() -> None:
+        oid = object_id_of(global_id, "Conversation", ("id",))
+        await chat.leave_conversation(ctx.store, conversation_id=oid, user_id=viewer.user.id)
+
+    _, errors = await attempt(ctx, act)
+    return ConversationPayload(conversation=None, user_errors=errors)
 
 
 def _content(parts: list[MessageContentInput]) -> list[dict[str, Any]]:

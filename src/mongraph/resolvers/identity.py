@@ -9,7 +9,7 @@ import strawberry
 from ..auth import make_api_key
 from ..context import RequestContext
 from ..datastore import identity, users
-from ..datastore.documents import IdentityDoc, UserDoc, WalletDoc
+from ..datastore.documents import IdentityDoc, UserDoc, WalletDoc, utcnow
 from ..datastore.repository import Scope
 from ..errors import ApiError, BadInput, ErrorCode, Forbidden
 from ..schema.common import Connection, SortDirection
@@ -28,11 +28,13 @@ from ..schema.identity_inputs import (
     UserPayload,
     WalletInput,
 )
-from .common import attempt, object_id_of, provided
+from .accounts import identity_doc, visible
+from .common import attempt, object_id_of
 from .listing import contains, list_connection
+from .proofs import signed_challenge
 from .relations import load_one
-from .validation import ApiKeyFields, IdentityFields, UserFields, validated
-from .wallets import normalize_wallet_address
+from .validation import ApiKeyFields, UserFields, validated
+from .wallets import wallet_address
 
 __all__ = [
     "add_wallet",
@@ -68,18 +70,17 @@ def _target(ctx: RequestContext, user_id: object) -> Any:
     return oid
 
 
-def _admin_only(ctx: RequestContext) -> None:
+def _admin_only(ctx: RequestContext, why: str = "admins only") -> None:
     if not ctx.viewer.is_admin:
-        raise Forbidden("admins only")
+        raise Forbidden(why)
 
 
 async def get_user(ctx: RequestContext, global_id: str) -> User | None:
     viewer = ctx.viewer
     oid = object_id_of(global_id, "User", ("id",))
-    if oid != viewer.user.id and not viewer.is_admin:
+    if oid != viewer.user.id and not viewer.is_admin and viewer.service_platform is None:
         return None
-    doc = await load_one(ctx, UserDoc, oid)
-    return None if doc is None else User.from_doc(doc)
+    return visible(ctx, await load_one(ctx, UserDoc, oid))
 
 
 async def list_users(
@@ -106,45 +107,72 @@ async def list_users(
 
 
 async def user_by_identity(ctx: RequestContext, platform: str, external_id: str) -> User | None:
-    require_admin(ctx)
+    """Admins: any link. A SERVICE: verified links of its own platform."""
+    viewer = ctx.viewer
+    if not viewer.is_admin:
+        if viewer.service_platform is None:
+            raise ApiError(ErrorCode.FORBIDDEN, "admins and the platform's SERVICE account only")
+        if platform != viewer.service_platform:
+            raise ApiError(ErrorCode.FORBIDDEN, "a SERVICE account resolves its own platform only")
     if not 1 <= len(external_id) <= 256:
         raise BadInput("`externalId` is 1 to 256 characters", field=("externalId",))
-    doc = await identity.find_by_identity(ctx.store, platform, external_id)
-    return None if doc is None else User.from_doc(doc)
-
-
-def _identity_doc(
-    data: LinkIdentityInput | UnlinkIdentityInput, prefix: tuple[str, ...]
-) -> IdentityDoc:
-    values = validated(
-        IdentityFields,
-        provided(data, exclude=("user_id",)),
-        required=("externalId",),
-        non_null=(),
-        prefix=prefix,
+    doc = await identity.find_by_identity(
+        ctx.store, platform, external_id, verified_only=not viewer.is_admin
     )
-    return IdentityDoc.model_validate(values)
+    return visible(ctx, doc)
+
+
+def _new_account_rules(
+    ctx: RequestContext, roles: set[str], service_platform: str | None, first: IdentityDoc | None
+) -> None:
+    """Admins make any account (a SERVICE one with its platform); a SERVICE registers a
+    person who wrote to it: an identity of its platform, no roles."""
+    viewer = ctx.viewer
+    if viewer.is_admin:
+        if ("SERVICE" in roles) != (service_platform is not None):
+            raise BadInput(
+                "roles [SERVICE] and servicePlatform go together",
+                field=("input", "servicePlatform"),
+            )
+        if {"SERVICE", "ADMIN"} <= roles:
+            raise BadInput("a SERVICE account cannot be an admin", field=("input", "roles"))
+        return
+    platform = viewer.service_platform
+    if platform is None:
+        raise Forbidden("admins only")
+    if roles - {"USER"} or service_platform is not None:
+        raise Forbidden("a SERVICE account cannot give roles", field=("input", "roles"))
+    if first is None or first.platform != platform:
+        raise Forbidden(
+            f"a SERVICE account registers people with a {platform} identity",
+            field=("input", "identity"),
+        )
 
 
 async def create_user(ctx: RequestContext, data: CreateUserInput) -> CreateUserPayload:
     async def act() -> tuple[User, str]:
-        _admin_only(ctx)
         fields = validated(
             UserFields, {"displayName": data.display_name}, required=("displayName",), non_null=()
         )
         first = None
         if data.identity is not None and data.identity is not strawberry.UNSET:
-            first = _identity_doc(data.identity, ("input", "identity"))
-        roles = {"USER"} | {r.value for r in (data.roles or [])}
+            first = identity_doc(data.identity, ("input", "identity"))
+            first.verified_at = utcnow()  # made by an admin, or by the SERVICE that saw it
+        roles = {r.value for r in (data.roles or [])}
+        platform = data.service_platform.value if data.service_platform else None
+        _new_account_rules(ctx, roles, platform, first)
         key = make_api_key("first key")
         doc = await users.create_user(
             ctx.store,
             display_name=fields["displayName"],
-            roles=sorted(roles, key=["USER", "ADMIN"].index),
+            roles=sorted(roles | {"USER"}, key=["USER", "ADMIN", "SERVICE"].index),
             key=key.doc,
             identity=first,
+            service_platform=platform,
         )
-        return User.from_doc(doc), key.secret
+        user = visible(ctx, doc)
+        assert user is not None
+        return user, key.secret
 
     created, errors = await attempt(ctx, act)
     user, secret = created if created else (None, None)
@@ -160,9 +188,14 @@ async def _user_payload(ctx: RequestContext, change: Any) -> UserPayload:
 
 
 async def link_identity(ctx: RequestContext, data: LinkIdentityInput) -> UserPayload:
+    """Admins only (support work): everyone else proves an identity with a link code."""
+
     async def change() -> UserDoc:
+        _admin_only(ctx, "link an identity with a link code (createIdentityLinkCode)")
         target = _target(ctx, data.user_id)
-        return await identity.link_identity(ctx.store, target, _identity_doc(data, ("input",)))
+        linked = identity_doc(data, ("input",))
+        linked.verified_at = utcnow()
+        return await identity.link_identity(ctx.store, target, linked)
 
     return await _user_payload(ctx, change)
 
@@ -170,17 +203,10 @@ async def link_identity(ctx: RequestContext, data: LinkIdentityInput) -> UserPay
 async def unlink_identity(ctx: RequestContext, data: UnlinkIdentityInput) -> UserPayload:
     async def change() -> UserDoc:
         target = _target(ctx, data.user_id)
-        doc = _identity_doc(data, ("input",))
+        doc = identity_doc(data, ("input",))
         return await identity.unlink_identity(ctx.store, target, doc.platform, doc.external_id)
 
     return await _user_payload(ctx, change)
-
-
-def _address(chain: str, address: str) -> str:
-    try:
-        return normalize_wallet_address(chain, address)
-    except ValueError as exc:
-        raise BadInput(str(exc), field=("input", "address")) from exc
 
 
 def _lookup_address(address: str) -> str:
@@ -191,11 +217,20 @@ def _lookup_address(address: str) -> str:
 
 
 async def add_wallet(ctx: RequestContext, data: AddWalletInput) -> UserPayload:
+    """With the signature of the address's latest challenge; admins acting for another
+    user may leave it out."""
+
     async def change() -> UserDoc:
+        viewer = ctx.viewer
         target = _target(ctx, data.user_id)
-        wallet = WalletDoc(chain=data.chain.value, address=_address(data.chain.value, data.address))
+        chain = data.chain.value
+        wallet = WalletDoc(chain=chain, address=wallet_address(chain, data.address))
+        challenge = None
+        if data.signature or not viewer.is_admin or target == viewer.user.id:
+            challenge = await signed_challenge(ctx, target, wallet, data.signature)
+        wallet.verified_at = utcnow()
         return await identity.add_wallet(
-            ctx.store, target, wallet, make_primary=bool(data.make_primary)
+            ctx.store, target, wallet, make_primary=bool(data.make_primary), challenge=challenge
         )
 
     return await _user_payload(ctx, change)

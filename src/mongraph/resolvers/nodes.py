@@ -62,9 +62,8 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
         parent_id = doc.model_dump(by_alias=True).get(rel.foreign_key)
         if await ctx.loaders.by_id(rel.parent).load(parent_id) is None:
             return None
-    if not _may_see_user(viewer, doc):
-        return None
-    return build(doc)
+    shown = _as_seen(viewer, doc)
+    return None if shown is None else build(shown)
 
 
 async def resolve_nodes(ctx: RequestContext, global_ids: Sequence[str]) -> list[Any]:
@@ -84,9 +83,10 @@ async def _raising(error: BadInput) -> None:
     raise error
 
 
-def _may_see_user(viewer: Viewer, doc: Any) -> bool:
-    """A user document (and what it embeds) is visible to that user and to admins."""
-    return not isinstance(doc, UserDoc) or viewer.is_admin or doc.id == viewer.user.id
+def _as_seen(viewer: Viewer, doc: Any) -> Any:
+    """The document as the viewer may see it: a user (and what it embeds) by
+    `Viewer.visible_user`; anything else as it is."""
+    return viewer.visible_user(doc) if isinstance(doc, UserDoc) else doc
 
 
 async def _resolve_embedded(
@@ -98,7 +98,8 @@ async def _resolve_embedded(
         return None
     spec, array = holder
     doc = await ctx.loaders.holder_by_embedded_id(spec.name, array).load(oid)
-    if doc is None or not _may_see_user(viewer, doc):
+    doc = None if doc is None else _as_seen(viewer, doc)
+    if doc is None:
         return None
     field = next(
         name for name, info in type(doc).model_fields.items() if (info.alias or name) == array

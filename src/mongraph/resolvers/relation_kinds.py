@@ -99,12 +99,15 @@ class _Children(RelationField[R]):
             self.relation, self.include_deleted(ctx, doc, args), self.where(args)
         )
 
-    def _first(self, ctx: RequestContext, doc: Any, args: Args, limit: int) -> Target:
+    def _first(
+        self, ctx: RequestContext, doc: Any, args: Args, limit: int, *, unscoped: bool = False
+    ) -> Target:
         """The parent's first `limit` children, unpaged."""
         query = ChildPageQuery(
             self.relation, limit, None, self.include_deleted(ctx, doc, args), self.where(args)
         )
-        return ctx.loaders.pages(self.relation), (doc.id, query)
+        loaders = ctx.loaders.unrestricted() if unscoped else ctx.loaders
+        return loaders.pages(self.relation), (doc.id, query)
 
 
 class ChildPage(_Children[Connection[Any]]):
@@ -165,10 +168,17 @@ class ChildList(_Children[list[Any]]):
 
 class ChildOne(_Children[Any]):
     """The child along a one-to-one relation (`User.economy`): `child.from_doc` of it, or
-    of None when there is none."""
+    of None when there is none. `unscoped(doc)`: the parent was authorized as a whole, so
+    its child is read outside the viewer's owner scope (a SERVICE reading a user's economy)."""
+
+    def __init__(
+        self, *args: Any, unscoped: Callable[[Any], bool] = lambda _: False, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.unscoped = unscoped
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        return self._first(ctx, doc, args, 1)
+        return self._first(ctx, doc, args, 1, unscoped=self.unscoped(doc))
 
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
         assert self.child is not None

@@ -13,7 +13,9 @@ import re
 
 from Crypto.Hash import keccak
 
-__all__ = ["normalize_wallet_address"]
+from ..errors import BadInput
+
+__all__ = ["normalize_wallet_address", "wallet_address"]
 
 MAX_ADDRESS_LENGTH = 100
 
@@ -74,3 +76,11 @@ def normalize_wallet_address(chain: str, address: str) -> str:
         return address
 
     raise ValueError('unknown chain: expected "ETH" or "SOL"')
+
+
+def wallet_address(chain: str, address: str) -> str:
+    """`normalize_wallet_address` for an input's `address`: `BAD_USER_INPUT` when invalid."""
+    try:
+        return normalize_wallet_address(chain, address)
+    except ValueError as exc:
+        raise BadInput(str(exc), field=("input", "address")) from exc

@@ -59,10 +59,14 @@ class UserStatus(Enum):
     DELETED = "DELETED"
 
 
-@strawberry.enum(description="What an account may do; admins may act on anyone's objects.")
+@strawberry.enum(
+    description="What an account may do; admins may act on anyone's objects; a SERVICE is "
+    "a platform adapter (a Telegram or Discord bot, an email sender) for one platform."
+)
 class Role(Enum):
     USER = "USER"
     ADMIN = "ADMIN"
+    SERVICE = "SERVICE"
 
 
 @strawberry.enum(description="Where a linked identity lives.")
@@ -93,6 +97,10 @@ class LinkedIdentity:
     external_id: str = strawberry.field(description="Its id on that platform, as a string.")
     username: str | None = strawberry.field(description="Its handle on that platform.")
     linked_at: datetime = strawberry.field(description="When it was linked.")
+    verified_at: datetime | None = strawberry.field(
+        description="When the link was proven (a redeemed link code, or an admin); "
+        "null for links made before proofs."
+    )
 
     @classmethod
     def from_doc(cls, doc: IdentityDoc) -> LinkedIdentity:
@@ -101,6 +109,7 @@ class LinkedIdentity:
             external_id=doc.external_id,
             username=doc.username,
             linked_at=doc.linked_at,
+            verified_at=doc.verified_at,
         )
 
 
@@ -110,6 +119,10 @@ class Wallet:
     address: str = strawberry.field(description="Its address.")
     is_primary: bool = strawberry.field(description="Whether it is the account's primary wallet.")
     added_at: datetime = strawberry.field(description="When it was added.")
+    verified_at: datetime | None = strawberry.field(
+        description="When ownership was proven by a signature (or set by an admin); "
+        "null for wallets added before proofs."
+    )
 
     @classmethod
     def from_doc(cls, doc: WalletDoc) -> Wallet:
@@ -118,6 +131,7 @@ class Wallet:
             address=doc.address,
             is_primary=doc.is_primary,
             added_at=doc.added_at,
+            verified_at=doc.verified_at,
         )
 
 
@@ -187,7 +201,11 @@ class CreditTransaction(Node):
         return _transaction_user.resolve(info, self.doc)
 
 
-@strawberry.type(description="A master account. Reachable only by the user themself and by admins.")
+@strawberry.type(
+    description="A master account. Reachable by the user themself and by admins; a SERVICE "
+    "account sees those with a verified identity on its platform, without wallets, keys, "
+    "ledger, projects or conversations."
+)
 class User(Node):
     doc: strawberry.Private[UserDoc]
     display_name: str = strawberry.field(description="Name shown to others.")
@@ -269,5 +287,7 @@ class User(Node):
 
 
 _transaction_user = ParentLink(CreditTransaction, "user", User, "users", lambda d: d.user_id)
-_user_economy = ChildOne(User, "economy", "user.economy", Economy)
+_user_economy = ChildOne(
+    User, "economy", "user.economy", Economy, unscoped=lambda doc: doc.redacted
+)
 _user_transactions = ChildPage(User, "transactions", "user.transactions", CreditTransaction)

@@ -70,6 +70,10 @@ class CreateUserInput:
         default=UNSET, description="A first identity to link (its userId is ignored)."
     )
     roles: list[Role] | None = strawberry.field(default=UNSET, description="Default: [USER].")
+    service_platform: Platform | None = strawberry.field(
+        default=UNSET,
+        description="With roles [SERVICE]: the one platform the service account speaks for.",
+    )
 
 
 @strawberry.input(description="A wallet to add to an account.")
@@ -82,6 +86,12 @@ class AddWalletInput:
         default=False, description="Make it the primary wallet (the first wallet always is)."
     )
     user_id: strawberry.ID | None = strawberry.field(default=UNSET, description=_FOR_USER)
+    signature: str | None = strawberry.field(
+        default=UNSET,
+        description="Signature of this address's latest unexpired challenge "
+        "(`createWalletChallenge`): hex for ETH, base58 for SOL. Required unless an admin "
+        "acts for another user.",
+    )
 
 
 @strawberry.input(description="One of an account's wallets.")

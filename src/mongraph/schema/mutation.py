@@ -10,6 +10,7 @@ from ..context import RequestContext
 from ..resolvers import chat as chat_resolvers
 from ..resolvers import economy as econ
 from ..resolvers import identity as ident
+from ..resolvers import proofs
 from ..resolvers import storyboard as sb
 from ..resolvers.cascade import CascadeOp, cascade_mutation
 from .chat_inputs import (
@@ -36,6 +37,13 @@ from .identity_inputs import (
     UnlinkIdentityInput,
     UserPayload,
     WalletInput,
+)
+from .proofs import (
+    CreateIdentityLinkCodeInput,
+    IdentityLinkCodePayload,
+    RedeemIdentityLinkCodeInput,
+    WalletChallengeInput,
+    WalletChallengePayload,
 )
 from .storyboard_inputs import (
     AddGeneratedMediaInput,
@@ -70,13 +78,19 @@ def _cascade(type_name: str, op: CascadeOp, description: str) -> CascadePayload:
 
 @strawberry.type(description="Everything that can be changed.")
 class Mutation:
-    @strawberry.mutation(description="Admins only: creates an account and its first API key.")
+    @strawberry.mutation(
+        description="Admins: creates an account and its first API key. A SERVICE account: "
+        "registers a person with an identity on its platform, without roles."
+    )
     async def create_user(
         self, info: Info, input: Annotated[CreateUserInput, _INPUT]
     ) -> CreateUserPayload:
         return await ident.create_user(info.context, input)
 
-    @strawberry.mutation(description="Links a platform identity to the account.")
+    @strawberry.mutation(
+        description="Admins only (support work): links a platform identity, verified. "
+        "Everyone else proves an identity with a link code."
+    )
     async def link_identity(
         self, info: Info, input: Annotated[LinkIdentityInput, _INPUT]
     ) -> UserPayload:
@@ -88,7 +102,10 @@ class Mutation:
     ) -> UserPayload:
         return await ident.unlink_identity(info.context, input)
 
-    @strawberry.mutation(description="Adds a wallet (validated by chain).")
+    @strawberry.mutation(
+        description="Adds a wallet proven by the signature of its challenge "
+        "(createWalletChallenge)."
+    )
     async def add_wallet(self, info: Info, input: Annotated[AddWalletInput, _INPUT]) -> UserPayload:
         return await ident.add_wallet(info.context, input)
 
@@ -123,6 +140,32 @@ class Mutation:
         self, info: Info, input: Annotated[CreditInput, _INPUT]
     ) -> CreditTransactionPayload:
         return await econ.apply_credit(info.context, input)
+
+    @strawberry.mutation(
+        description="A one-time code proving a platform identity: a user's, for the platform's "
+        "SERVICE to redeem; or a SERVICE's, for an identity it reached (`externalId`)."
+    )
+    async def create_identity_link_code(
+        self, info: Info, input: Annotated[CreateIdentityLinkCodeInput, _INPUT]
+    ) -> IdentityLinkCodePayload:
+        return await proofs.create_identity_link_code(info.context, input)
+
+    @strawberry.mutation(
+        description="The other side of a link code: a SERVICE of that platform, or the user a "
+        "SERVICE's code was mailed to. Links the identity, verified."
+    )
+    async def redeem_identity_link_code(
+        self, info: Info, input: Annotated[RedeemIdentityLinkCodeInput, _INPUT]
+    ) -> UserPayload:
+        return await proofs.redeem_identity_link_code(info.context, input)
+
+    @strawberry.mutation(
+        description="The message to sign to prove a wallet (single-use, valid 10 minutes)."
+    )
+    async def create_wallet_challenge(
+        self, info: Info, input: Annotated[WalletChallengeInput, _INPUT]
+    ) -> WalletChallengePayload:
+        return await proofs.create_wallet_challenge(info.context, input)
 
     @strawberry.mutation(description="Creates a project owned by the viewer.")
     async def create_project(
@@ -231,6 +274,13 @@ class Mutation:
         self, info: Info, input: Annotated[ShareConversationInput, _INPUT]
     ) -> ConversationPayload:
         return await chat_resolvers.share_conversation(info.context, input)
+
+    @strawberry.mutation(
+        description="A user a conversation is shared with removes themself from it; "
+        "`conversation` is then null, as they may no longer read it."
+    )
+    async def leave_conversation(self, info: Info, id: TargetId) -> ConversationPayload:
+        return await chat_resolvers.leave_conversation(info.context, id)
 
     delete_conversation: CascadePayload = _cascade(
         "Conversation", "delete", "Soft-deletes a conversation with its messages."
