@@ -271,7 +271,10 @@ async def set_status(
         user = await _update_user(store, {"_id": user_id}, {"$set": {"status": status}}, session)
         if user is None:
             raise NotFound("User not found", field=("input", "userId"))
-        if await store.db["users"].count_documents(_ACTIVE_ADMINS, limit=1, session=session) == 0:
+        an_admin_leaves = "ADMIN" in user.roles and status != "ACTIVE"
+        if an_admin_leaves and not await store.db["users"].count_documents(
+            _ACTIVE_ADMINS, limit=1, session=session
+        ):
             raise Conflict(
                 "this is the last active admin; make another admin first",
                 field=("input", "status"),
