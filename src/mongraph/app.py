@@ -52,12 +52,14 @@ from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from .observability import Telemetry, record_errors
 from .observability.middleware import RequestObserver
+from .persisted import NamedRequest, PersistedOperations, Refused, document_id_in
 from .schema.schema import build_schema
 from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
     from opentelemetry.trace import TracerProvider
+    from strawberry.http.base import BaseRequestProtocol
 
 __all__ = ["GraphQLApp", "create_app"]
 
@@ -93,6 +95,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._settings = settings
         self._ide = ide
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
+        self._persisted = PersistedOperations(settings, store_of)
         self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
         self.max_frame_bytes = settings.mongraph_max_body_bytes
         self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
@@ -130,6 +133,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names its document (a persisted query or a documentId)."""
+        named = {"documentId", "extensions"} & set(request.query_params)
+        return not named and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, list):
+            return parsed  # refused as a batch by Strawberry before it gets here
+        document_id = await document_id_in(request.method, request.query_params, request.get_body)
+        return NamedRequest(**vars(parsed), document_id=document_id)
+
     async def execute_single(
         self,
         request: Request,
@@ -140,14 +157,28 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """One HTTP operation, every database command in it bounded by `MONGRAPH_DB_TIMEOUT`."""
-        if request.method == "GET" and names_a_mutation(
-            request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
-        ):
-            raise MutationOverGet("mutations are not allowed over GET; send them with POST")
         with Datastore.deadline(self._settings.mongraph_db_timeout):
+            try:  # a persisted operation's document, before anything parses it
+                resolved = await self._persisted.resolve(request_data)
+            except Refused as refused:
+                record_errors([refused.code.value])
+                return self._negotiate(request, sub_response, refused.result())
+            request_data = resolved.request
+            if request.method == "GET" and names_a_mutation(
+                request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
+            ):
+                raise MutationOverGet("mutations are not allowed over GET; send them with POST")
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
+            await self._persisted.remember(resolved, result, context.viewer_or_none)
+        return self._negotiate(request, sub_response, result)
+
+    @staticmethod
+    def _negotiate(
+        request: Request, sub_response: Response, result: ExecutionResult
+    ) -> ExecutionResult:
+        """`application/graphql-response+json` when preferred, with a request error's status."""
         if prefers_graphql_response(request.headers.get("accept")):
             sub_response.media_type = GRAPHQL_RESPONSE
             status = request_error_status(result)

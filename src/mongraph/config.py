@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "parse_duration"]
@@ -121,6 +121,26 @@ class Settings(BaseSettings):
         description="How long soft-deleted trees are kept before `purge-expired` removes them.",
     )
 
+    mongraph_trusted_documents: Path | None = Field(
+        default=None,
+        description="A JSON manifest {sha256: document} of the app's operations, which "
+        "clients may then send by `documentId` (GraphQL Code Generator's client preset "
+        "writes it with `persistedDocuments`).",
+    )
+    mongraph_trusted_only: bool = Field(
+        default=False,
+        description="Run only the documents of MONGRAPH_TRUSTED_DOCUMENTS: any other is "
+        "refused before it is parsed.",
+    )
+    mongraph_apq_max_documents: int = Field(
+        default=10_000, ge=1, description="Automatic persisted queries kept (oldest go first)."
+    )
+    mongraph_apq_max_bytes: int = Field(
+        default=16_000_000,
+        ge=4096,
+        description="Bytes of automatic persisted queries kept (oldest go first).",
+    )
+
     mongraph_metrics: bool = Field(
         default=True, description="Serve Prometheus metrics on /metrics."
     )
@@ -143,6 +163,12 @@ class Settings(BaseSettings):
     @classmethod
     def _retention_is_a_duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _trusted_only_has_a_list(self) -> Settings:
+        if self.mongraph_trusted_only and self.mongraph_trusted_documents is None:
+            raise ValueError("MONGRAPH_TRUSTED_ONLY=1 needs MONGRAPH_TRUSTED_DOCUMENTS=<file>")
+        return self
 
     @field_validator("mongraph_db")
     @classmethod
