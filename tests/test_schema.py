@@ -13,6 +13,8 @@ from mongraph.schema.schema import export_sdl
 ROOT = Path(__file__).resolve().parents[1]
 # The design repository's contract (first edition), vendored: a clone has nothing beside it.
 CONTRACT = ROOT / "tests" / "contract" / "schema-contract.graphql"
+# Its second edition: additions marked by the issue that brings each ([production clients] …).
+CONTRACT_V2 = ROOT / "tests" / "contract" / "schema-contract-v2.graphql"
 
 
 def test_exported_schema_does_not_break_the_contract() -> None:
@@ -28,6 +30,39 @@ def test_the_contract_check_catches_a_breaking_change() -> None:
     del broken.type_map["Conversation"].fields["messageCount"]  # type: ignore[union-attr]
     changes = [c.description for c in find_breaking_changes(contract, broken)]
     assert changes == ["Field Conversation.messageCount was removed."]
+
+
+def marked_enum_values(mark: str) -> dict[str, set[str]]:
+    """Enum values of the second edition whose comment line above names `mark`."""
+    found: dict[str, set[str]] = {}
+    enum, marked = None, False
+    for line in CONTRACT_V2.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("enum "):
+            enum = stripped.split()[1]
+        elif stripped == "}":
+            enum = None
+        elif enum and stripped.startswith("#"):
+            marked = f"[{mark}]" in stripped
+            continue
+        elif enum and stripped and marked:
+            found.setdefault(enum, set()).add(stripped)
+        marked = False
+    return found
+
+
+def test_the_production_clients_error_codes_of_the_second_edition_are_served() -> None:
+    marked = marked_enum_values("production clients")
+    assert marked == {
+        "ErrorCode": {
+            "PERSISTED_QUERY_NOT_FOUND",
+            "PERSISTED_QUERY_NOT_IN_LIST",
+            "PERSISTED_QUERY_ID_REQUIRED",
+        }
+    }
+    exported = build_schema(export_sdl())
+    for enum, values in marked.items():
+        assert values <= set(exported.type_map[enum].values)  # type: ignore[union-attr]
 
 
 def test_committed_schema_matches_export_schema_command() -> None:
