@@ -17,9 +17,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Send
 from starlette.types import Scope as Scope_
 from starlette.websockets import WebSocket
@@ -38,7 +37,7 @@ from .datastore.client import Datastore
 from .datastore.errors import is_unavailable
 from .datastore.repository import Scope
 from .errors import ErrorCode
-from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
+from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage, assets_app
 from .http_refusals import (
     BodySizeLimit,
     MalformedRequest,
@@ -362,13 +361,14 @@ def create_app(
 
     graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir))
     routes = [
+        Route("/", lambda _: RedirectResponse("/graphql")),  # where a browser lands first
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
     if graphiql_dir.is_dir():
-        routes.append(Mount(ASSETS_PATH, StaticFiles(directory=graphiql_dir)))
+        routes.append(Mount(ASSETS_PATH, assets_app(graphiql_dir)))
     metrics = telemetry.metrics
     if metrics is not None:
 
