@@ -22,11 +22,14 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 log = logging.getLogger("mongraph")
+SHUTDOWN_GRACE = 1.0
+"""Seconds `serve` gives open connections, then the embedded database, to close on Ctrl+C."""
 
 
 @contextmanager
-def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
-    """`(uri, embedded)`: MONGODB_URI when set, else the embedded server (started or attached)."""
+def database_uri(settings: Settings, stop_grace: float = 15.0) -> Iterator[tuple[str, bool]]:
+    """`(uri, embedded)`: MONGODB_URI when set, else the embedded server (started or attached,
+    and stopped with `stop_grace` seconds to shut down before it is killed)."""
     if settings.mongodb_uri:
         yield settings.mongodb_uri, False
         return
@@ -36,7 +39,7 @@ def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
     try:
         yield server.start(), True
     finally:
-        server.stop()
+        server.stop(stop_grace)
 
 
 @asynccontextmanager
@@ -109,6 +112,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from .datastore.documents import IdentityDoc
     from .datastore.migrate import MigrationError
     from .errors import DomainError
+    from .schema.ids import encode_global_id
 
     roles = ["USER", "ADMIN"] if args.admin else ["USER"]
     name = args.display_name.strip()
@@ -136,7 +140,8 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
                 key=key.doc,
                 identity=identity,
             )
-            print(f"created user {user.id} ({name}, roles: {', '.join(roles)})")
+            global_id = encode_global_id("User", user.id)  # what every `id:` argument takes
+            print(f"created user {global_id} ({name}, roles: {', '.join(roles)})")
             return key.secret
 
     with database_uri(settings) as (uri, embedded):
@@ -149,6 +154,24 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
             return _refused(error)
     print(secret)
     return 0
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, no such address), or None if it can."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        return f"unknown host ({error.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return f"{error.strerror or error}; pick another with --port (make run PORT=8001)"
+    return None
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -164,7 +187,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .seed import ensure_dev_key, seed_demo_data
 
     configure_logging(settings.mongraph_log_format)
-    with database_uri(settings) as (uri, embedded):
+    taken = port_taken(args.host, args.port)
+    if taken is not None:  # before the database, the banner and the key: one plain line
+        print(f"error: cannot listen on {args.host}:{args.port}: {taken}", file=sys.stderr)
+        return 1
+    # Ctrl+C: open connections (GraphiQL's WebSocket) get a second, the database one more.
+    with database_uri(settings, stop_grace=SHUTDOWN_GRACE) as (uri, embedded):
 
         async def prepare() -> str | None:
             """Checks (or migrates) the database; on the embedded one, the demo data and key."""
@@ -230,6 +258,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             access_log=False,
             # A bigger frame is refused (1009) before it is buffered; the app checks too.
             ws_max_size=settings.mongraph_max_body_bytes,
+            timeout_graceful_shutdown=int(SHUTDOWN_GRACE),
         )
     return 0
 

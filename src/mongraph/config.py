@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "parse_duration"]
+__all__ = ["Settings", "format_duration", "get_settings", "parse_duration"]
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -23,6 +23,16 @@ def parse_duration(text: str) -> timedelta:
     if match is None or int(match[1]) == 0:
         raise ValueError(f"not a positive duration like 30d, 12h, 90m: {text!r}")
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def format_duration(duration: timedelta) -> str:
+    """`timedelta(days=30)` as "30 days", in the largest unit that divides it exactly."""
+    seconds = int(duration.total_seconds())
+    for unit, size in (("week", 604_800), ("day", 86_400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 class Settings(BaseSettings):
