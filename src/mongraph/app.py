@@ -83,8 +83,9 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         settings: Settings,
         ide: GraphiQLPage,
     ) -> None:
+        persisted = PersistedOperations(settings, store_of)
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, persisted.required),
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -94,7 +95,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._settings = settings
         self._ide = ide
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
-        self._persisted = PersistedOperations(settings, store_of)
+        self._persisted = persisted
         self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
         self.max_frame_bytes = settings.mongraph_max_body_bytes
         self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)

@@ -135,6 +135,11 @@ class PersistedOperations:
         self._queries: PersistedQueries | None = None
 
     @property
+    def required(self) -> frozenset[str] | None:
+        """In trusted-only mode the hashes of the only documents that may run; else None."""
+        return frozenset(self._trusted) if self._trusted_only else None
+
+    @property
     def queries(self) -> PersistedQueries:
         if self._queries is None:
             self._queries = PersistedQueries(

@@ -20,8 +20,9 @@ from mongraph.persisted import load_manifest
 from tests.clients.operations import ROOT, operations, operations_document
 from tests.clients.scenario import every_operation
 from tests.utils import required
-from tests.utils.apps import app_client
+from tests.utils.apps import app_client, on_loopback
 from tests.utils.factories import MadeUser
+from tests.utils.ws import GraphQLWebSocket
 
 MANIFEST = ROOT / "clients" / "typescript" / "src" / "persisted" / "persisted-documents.json"
 
@@ -147,3 +148,25 @@ def test_a_manifest_whose_key_is_not_its_documents_hash_is_refused(tmp_path: Pat
 def test_trusted_only_needs_a_manifest() -> None:
     with pytest.raises(ValidationError, match="MONGRAPH_TRUSTED_DOCUMENTS"):
         Settings(mongodb_uri="unused", mongraph_trusted_only=True)
+
+
+async def test_trusted_only_holds_websocket_operations_to_the_list_too(
+    store: Datastore, settings: Settings, alice: MadeUser
+) -> None:
+    documents = manifest()
+    viewer = documents[by_name(documents)["Viewer"][0]]
+    async with on_loopback(store, trusted(settings)) as (address, _):
+        socket = await GraphQLWebSocket.open(address, alice.secret)
+        try:
+            listed = await socket.execute(viewer)
+            ad_hoc = await socket.execute("{ viewer { id } }")
+            subscription = await socket.execute(
+                'subscription { messageAdded(conversationId: "x") { id } }'
+            )
+        finally:
+            await socket.close()
+    assert listed["data"]["viewer"]["displayName"] == "Alice"
+    assert [e["extensions"]["code"] for e in ad_hoc["errors"]] == ["PERSISTED_QUERY_NOT_IN_LIST"]
+    assert [e["extensions"]["code"] for e in subscription["errors"]] == [
+        "PERSISTED_QUERY_NOT_IN_LIST"
+    ]

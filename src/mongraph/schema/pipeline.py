@@ -19,7 +19,7 @@ from .auth import (
     refuse_subscription,
 )
 from .errors import code_errors
-from .limits import enforce_limits, limit_parsing
+from .limits import enforce_limits, limit_parsing, refuse_untrusted
 from .observe import record_error_codes, record_operation
 
 __all__ = ["OperationPipeline"]
@@ -44,6 +44,7 @@ class OperationPipeline(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         # A request refused for its shape costs no database command (no key lookup).
+        refuse_untrusted(self.execution_context)
         self.cost = enforce_limits(self.execution_context)
         await authenticate_operation(self.execution_context)
         refuse_subscription(self.execution_context)
