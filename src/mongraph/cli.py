@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 log = logging.getLogger("mongraph")
-SHUTDOWN_GRACE = 1.0
-"""Seconds `serve` gives open connections, then the embedded database, to close on Ctrl+C."""
+CONNECTIONS_GRACE = 1
+"""Seconds `serve` gives open connections (GraphiQL's WebSocket) to close on Ctrl+C."""
+DATABASE_GRACE = 0.5
+"""Then the embedded database's (Ctrl+C reached it too; its journal covers a kill)."""
 
 
 @contextmanager
@@ -191,8 +193,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if taken is not None:  # before the database, the banner and the key: one plain line
         print(f"error: cannot listen on {args.host}:{args.port}: {taken}", file=sys.stderr)
         return 1
-    # Ctrl+C: open connections (GraphiQL's WebSocket) get a second, the database one more.
-    with database_uri(settings, stop_grace=SHUTDOWN_GRACE) as (uri, embedded):
+    with database_uri(settings, stop_grace=DATABASE_GRACE) as (uri, embedded):
 
         async def prepare() -> str | None:
             """Checks (or migrates) the database; on the embedded one, the demo data and key."""
@@ -258,7 +259,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             access_log=False,
             # A bigger frame is refused (1009) before it is buffered; the app checks too.
             ws_max_size=settings.mongraph_max_body_bytes,
-            timeout_graceful_shutdown=int(SHUTDOWN_GRACE),
+            timeout_graceful_shutdown=CONNECTIONS_GRACE,
         )
     return 0
 
