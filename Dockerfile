@@ -71,7 +71,7 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1
 # Run-time settings, read from the environment:
 #   MONGODB_URI             required: there is no embedded database in this image
-#   MONGRAPH_CURSOR_SECRET  set it: the default is a public development key
+#   MONGRAPH_CURSOR_SECRET  required: serve refuses the public development default
 #   MONGRAPH_DB             optional, defaults to "mongraph"
 #   MONGRAPH_MIGRATE_ON_START  1: apply pending migrations at start (else `mongraph migrate up`)
 

@@ -74,7 +74,7 @@ bench-workers: sync
 
 ## The full load test: 50 clients for 5 minutes, invariants checked, report in load-report.json.
 load: sync
-	MONGRAPH_LOAD_SECONDS=300 MONGRAPH_LOAD_REPORT=load-report.json \
+	MONGRAPH_LOAD_SECONDS=300 MONGRAPH_LOAD_REPORT=load-report.json MONGRAPH_LOAD_DB_TIMEOUT=5 \
 		$(UV) run --frozen pytest tests/load -q -s
 
 ## Long fuzzing: 100 generated operations per root field, 2,000 documents against the cost bound.

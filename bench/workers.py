@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -98,6 +99,7 @@ def wrk_script(directory: Path, secret: str) -> Path:
 
 def start_gateway(uri: str, workers: int, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MONGODB_URI": uri, "MONGRAPH_DB": DB}
+    env.setdefault("MONGRAPH_CURSOR_SECRET", secrets.token_hex(32))
     command = [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port)]
     command += ["--workers", str(workers)]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -17,13 +17,11 @@ from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.migrate import migrate_up
 from mongraph.embedded import EmbeddedServer
-from tests.utils.apps import app_client
+from tests.utils.apps import CURSOR_SECRET, METRICS_TOKEN, app_client
 from tests.utils.commands import CommandCounter
 from tests.utils.factories import MadeUser, make_user
 from tests.utils.faults import FailPoint
 from tests.utils.graphql import GraphQLClient
-
-CURSOR_SECRET = "test-cursor-secret"
 
 # The collector's schedule is process-wide production tuning; the test process keeps
 # Python's (tests/test_collector.py covers the setting in fresh interpreters).
@@ -73,6 +71,7 @@ def settings() -> Settings:
     return Settings(
         mongodb_uri="unused",
         mongraph_cursor_secret=CURSOR_SECRET,
+        mongraph_metrics_token=METRICS_TOKEN,
         mongraph_key_cache_seconds=0,
         mongraph_db_timeout=60,
     )

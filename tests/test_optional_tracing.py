@@ -22,7 +22,7 @@ from mongraph.config import Settings
 async def no_store():
     raise AssertionError("not started")
 
-app = create_app(no_store, Settings(mongodb_uri="unused"))
+app = create_app(no_store, Settings(mongodb_uri="unused", mongraph_metrics_token="t"))
 paths = {route.path for route in app.routes}
 print("routes:", sorted(paths & {"/graphql", "/metrics"}))
 try:

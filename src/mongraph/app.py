@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -39,10 +38,9 @@ from .datastore.repository import Scope
 from .errors import ErrorCode
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage, assets_app
 from .http_refusals import (
-    BodySizeLimit,
+    BodyReader,
     MalformedRequest,
     MutationOverGet,
-    PayloadTooLarge,
     malformed,
     names_a_mutation,
 )
@@ -50,7 +48,9 @@ from .live import Hub, SubscriptionLimits
 from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from .observability import Telemetry, record_errors
+from .observability.exposition import metrics_page
 from .observability.middleware import RequestObserver
+from .origins import CrossOrigin, OriginPolicy, parse_origins
 from .persisted import NamedRequest, PersistedOperations, Refused, document_id_in
 from .schema.schema import build_schema
 from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
@@ -82,6 +82,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         hub_of: Callable[[], Hub],
         settings: Settings,
         ide: GraphiQLPage,
+        origins: OriginPolicy,
     ) -> None:
         persisted = PersistedOperations(settings, store_of)
         super().__init__(
@@ -97,6 +98,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
         self._persisted = persisted
         self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
+        self._origins = origins
         self.max_frame_bytes = settings.mongraph_max_body_bytes
         self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
 
@@ -218,10 +220,6 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         return orjson.loads(data)
 
     def parse_json(self, data: str | bytes) -> Any:
-        if len(data) > self._settings.mongraph_max_body_bytes:  # chunked bodies have no length
-            raise PayloadTooLarge(
-                f"the body is over {self._settings.mongraph_max_body_bytes} bytes"
-            )
         try:
             # orjson refuses lone surrogates (JSON "\\ud800"), which BSON cannot store,
             # and NaN/Infinity, which JSON does not have: one pass checks all of it.
@@ -238,7 +236,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
-        return RequestContext(
+        over_websocket = isinstance(request, WebSocket)
+        context = RequestContext(
             store=store,
             settings=self._settings,
             loaders=Loaders(store, Scope.nobody()),
@@ -248,8 +247,16 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             response=response,
             hub=self._hub_of,
             keys=self._keys,
-            socket=isinstance(request, WebSocket),
+            socket=over_websocket,
+            over_websocket=over_websocket,
         )
+        if not over_websocket:  # a socket's credentials come in its connection_init
+            context.refuse_repeated_credentials(request.headers.getlist("authorization"))
+        return context
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        """A cross-origin handshake (same-origin and non-browser ones always pass)."""
+        return self._origins.allows(origin)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
@@ -360,7 +367,10 @@ def create_app(
             return JSONResponse({"status": "ready", "subscriptions": hub.subscription_count})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir))
+    origins = OriginPolicy(
+        parse_origins(settings.mongraph_cors_origins), loopback=settings.mongraph_dev
+    )
+    graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir), origins)
     routes = [
         Route("/", lambda _: RedirectResponse("/graphql")),  # where a browser lands first
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -371,18 +381,20 @@ def create_app(
     if graphiql_dir.is_dir():
         routes.append(Mount(ASSETS_PATH, assets_app(graphiql_dir)))
     metrics = telemetry.metrics
-    if metrics is not None:
-
-        async def metrics_page(_: Request) -> Response:
-            return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
-
-        routes.append(Route("/metrics", metrics_page))
+    if metrics is not None and (settings.mongraph_dev or settings.mongraph_metrics_token):
+        routes.append(Route("/metrics", metrics_page(metrics, settings.mongraph_metrics_token)))
+    cross_origin = [Middleware(CrossOrigin, policy=origins)] if origins.enabled else []
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={MalformedRequest: malformed},
         middleware=[
+            *cross_origin,
             Middleware(RequestObserver, telemetry=telemetry, paths=frozenset({"/graphql"})),
-            Middleware(BodySizeLimit, max_bytes=settings.mongraph_max_body_bytes),
+            Middleware(
+                BodyReader,
+                max_bytes=settings.mongraph_max_body_bytes,
+                timeout=settings.mongraph_body_timeout,
+            ),
         ],
     )

@@ -31,6 +31,9 @@ def create_gateway() -> Starlette:
     uri = settings.mongodb_uri
     if not uri:
         raise RuntimeError("MONGODB_URI is required: a worker does not start a database")
+    refusal = settings.refusal_to_serve()
+    if refusal is not None:
+        raise RuntimeError(refusal)
 
     async def connect() -> Datastore:
         return Datastore.for_settings(uri, settings)

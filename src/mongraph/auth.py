@@ -126,8 +126,11 @@ def bearer_secret(authorization: str | None) -> str | None:
         return None
     scheme, _, secret = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("invalid API key")
-    return secret.strip()
+        raise Unauthenticated(f"send the key as `Authorization: Bearer {KEY_PREFIX}…`")
+    secret = secret.strip()
+    if secret.startswith("<") and secret.endswith(">"):  # GraphiQL's header template
+        raise Unauthenticated(f"replace {secret} with an API key ({KEY_PREFIX}…)")
+    return secret
 
 
 async def authenticate(
@@ -142,7 +145,10 @@ async def authenticate(
     if secret is None:
         return None
     if not secret.startswith(KEY_PREFIX) or len(secret) != _SECRET_LEN:
-        raise Unauthenticated("invalid API key")
+        raise Unauthenticated(
+            f"not an API key: keys are {KEY_PREFIX} followed by {_SECRET_LEN - len(KEY_PREFIX)} "
+            "characters"
+        )
     digest = hash_secret(secret)
     cached = cache.get(digest) if cache is not None else None
     if cached is not None:  # checked when it was cached; its use was recorded then

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from .cli_db import add_commands, prepare_database, run_migrate, run_purge
 from .config import Settings, get_settings
-from .stack_room import UVICORN_LOOP
 
 if TYPE_CHECKING:
     from .datastore.client import Datastore
@@ -187,7 +186,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .datastore.migrate import MigrationError
     from .observability.logs import configure_logging
     from .seed import ensure_dev_key, seed_demo_data
+    from .serving import uvicorn_options
 
+    refusal = settings.refusal_to_serve()
+    if refusal is not None:
+        return _refused(ValueError(refusal))
     configure_logging(settings.mongraph_log_format)
     taken = port_taken(args.host, args.port)
     if taken is not None:  # before the database, the banner and the key: one plain line
@@ -231,10 +234,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 workers=args.workers,
                 host=args.host,
                 port=args.port,
-                loop=UVICORN_LOOP,
-                log_config=None,  # each worker's create_gateway sets up logging
-                access_log=False,
-                ws_max_size=settings.mongraph_max_body_bytes,
+                **uvicorn_options(settings, workers=True),  # each worker sets up logging
             )
             return 0
 
@@ -248,18 +248,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         startup = None if prepared else check_version
         app = create_app(connect, settings, on_startup=startup, live_updates=True)
         app.state.graphiql_api_key = dev_key  # shown in GraphiQL in dev mode only
-        # Our request line replaces uvicorn's access log (which would log query strings),
-        # and uvicorn's own records go through the root handler (JSON or text).
         uvicorn.run(
             app,
             host=args.host,
             port=args.port,
-            loop=UVICORN_LOOP,
-            log_config=None,
-            access_log=False,
-            # A bigger frame is refused (1009) before it is buffered; the app checks too.
-            ws_max_size=settings.mongraph_max_body_bytes,
-            timeout_graceful_shutdown=CONNECTIONS_GRACE,
+            timeout_graceful_shutdown=CONNECTIONS_GRACE,  # Ctrl+C: GraphiQL's socket
+            **uvicorn_options(settings),
         )
     return 0
 

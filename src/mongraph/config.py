@@ -11,8 +11,11 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "format_duration", "get_settings", "parse_duration"]
+from .origins import parse_origins
 
+__all__ = ["DEV_CURSOR_SECRET", "Settings", "format_duration", "get_settings", "parse_duration"]
+
+DEV_CURSOR_SECRET = "mongraph-dev-cursor-secret"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -59,14 +62,21 @@ class Settings(BaseSettings):
         description="Seconds a request may wait for the database before SERVICE_UNAVAILABLE.",
     )
     mongraph_cursor_secret: str = Field(
-        default="mongraph-dev-cursor-secret",
-        description="Key that signs pagination cursors; set it in production.",
+        default=DEV_CURSOR_SECRET,
+        description="Key that signs pagination cursors; `serve` on MONGODB_URI refuses to "
+        "start with the public default unless MONGRAPH_DEV=1.",
     )
     mongraph_dev: bool = Field(
         default=False,
         description="Developer mode: field suggestions; GraphiQL shows the embedded dev key.",
     )
     mongraph_introspection: bool = Field(default=True, description="Serve introspection.")
+    mongraph_cors_origins: str = Field(
+        default="",
+        description="Browser origins (comma-separated `scheme://host[:port]`, or `*`) whose "
+        "pages may call /graphql over HTTP (CORS) and open its WebSocket; in development "
+        "(MONGRAPH_DEV=1) any loopback origin too.",
+    )
     mongraph_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
     mongraph_max_aliases: int = Field(default=15, ge=0, description="Aliases per document.")
     mongraph_max_tokens: int = Field(default=2000, ge=10, description="Tokens per document.")
@@ -100,6 +110,26 @@ class Settings(BaseSettings):
     )
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
+    )
+    mongraph_header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a request's headers may take from its first byte (from the "
+        "connection's opening for the first request); then 408 and the connection closes.",
+    )
+    mongraph_body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request's body may take to arrive once its headers are in; "
+        "then 408 and the connection closes.",
+    )
+    mongraph_max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections and requests in progress per process (WebSockets "
+        "included); beyond it new requests are answered 503 at once.",
     )
     mongraph_ws_init_timeout: float = Field(
         default=10.0,
@@ -154,6 +184,11 @@ class Settings(BaseSettings):
     mongraph_metrics: bool = Field(
         default=True, description="Serve Prometheus metrics on /metrics."
     )
+    mongraph_metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires. Unset: /metrics is served only "
+        "in development (MONGRAPH_DEV=1), without a token.",
+    )
     mongraph_metrics_max_operations: int = Field(
         default=100,
         ge=1,
@@ -169,6 +204,18 @@ class Settings(BaseSettings):
         "OTEL_EXPORTER_OTLP_ENDPOINT is set.",
     )
 
+    def refusal_to_serve(self) -> str | None:
+        """Why `serve` must not start with these settings, if it must not: on a real
+        database (MONGODB_URI) outside development, cursors signed with the public
+        default key could be forged by anyone."""
+        public = self.mongraph_cursor_secret in ("", DEV_CURSOR_SECRET)
+        if self.mongodb_uri and public and not self.mongraph_dev:
+            return (
+                "MONGRAPH_CURSOR_SECRET is unset or the public default: set it to a long "
+                "random value (e.g. `openssl rand -hex 32`), or MONGRAPH_DEV=1 for development"
+            )
+        return None
+
     @field_validator("mongraph_retention", mode="before")
     @classmethod
     def _retention_is_a_duration(cls, value: Any) -> Any:
@@ -179,6 +226,12 @@ class Settings(BaseSettings):
         if self.mongraph_trusted_only and self.mongraph_trusted_documents is None:
             raise ValueError("MONGRAPH_TRUSTED_ONLY=1 needs MONGRAPH_TRUSTED_DOCUMENTS=<file>")
         return self
+
+    @field_validator("mongraph_cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        parse_origins(value)  # refused at startup, not at the first browser request
+        return value
 
     @field_validator("mongraph_db")
     @classmethod

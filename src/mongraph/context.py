@@ -45,6 +45,8 @@ class RequestContext:
     """Recently authenticated keys of this process (no database lookup for them)."""
     socket: bool = False
     """A WebSocket connection's context: each of its operations runs in `for_operation()`."""
+    over_websocket: bool = False
+    """Whether the operation came over a WebSocket (its connection's and each operation's)."""
     socket_slot: SocketSlot | None = None
     """The connection's place among its account's open sockets (released when it closes)."""
 
@@ -60,6 +62,15 @@ class RequestContext:
             socket=False,
             socket_slot=None,
         )
+
+    def refuse_repeated_credentials(self, headers: list[str]) -> None:
+        """Two `Authorization` headers (a proxy that appends its own): the gateway would
+        pick one and the proxy may believe the other, so neither is trusted."""
+        if len(headers) > 1:
+            self.authenticated = True
+            self.auth_error = Unauthenticated(
+                f"send one Authorization header; this request has {len(headers)}"
+            )
 
     async def authenticate(self) -> None:
         """Resolves `authorization` to the viewer once (a database lookup), before execution."""

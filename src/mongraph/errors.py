@@ -36,6 +36,7 @@ class ErrorCode(Enum):
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+    WRITE_CONFLICT = "WRITE_CONFLICT"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
     PERSISTED_QUERY_ID_REQUIRED = "PERSISTED_QUERY_ID_REQUIRED"
@@ -67,6 +68,8 @@ ERROR_CODE_MEANINGS: dict[ErrorCode, str] = {
     "gateway's limits. Not retryable: ask for smaller pages or fewer fields.",
     ErrorCode.TOO_MANY_SUBSCRIPTIONS: "The viewer, or this gateway process, already holds "
     "as many live subscriptions as allowed. Retryable once another one has ended.",
+    ErrorCode.WRITE_CONFLICT: "The write kept losing to concurrent writes on the same "
+    "objects until its deadline; nothing changed. Retryable.",
     ErrorCode.PERSISTED_QUERY_NOT_FOUND: "Automatic persisted queries: the gateway does not "
     "know this hash. Retry with the document and the hash together (the protocol's next "
     "step).",

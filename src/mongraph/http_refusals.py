@@ -1,19 +1,23 @@
 """What an HTTP request to /graphql must be before Strawberry reads it: a body within the
-limit, a JSON object, and over GET no mutation; each refusal a coded GraphQL error."""
+size and time limits, a JSON object, and over GET no mutation; each refusal a coded
+GraphQL error."""
 
 from __future__ import annotations
+
+import asyncio
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Send
+from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as Scope_
 
 from .errors import ErrorCode
-from .observability import record_errors
+from .observability import current_request, record_errors
 
 __all__ = [
-    "BodySizeLimit",
+    "BodyReader",
+    "BodyTooSlow",
     "MalformedRequest",
     "MutationOverGet",
     "PayloadTooLarge",
@@ -30,6 +34,10 @@ class PayloadTooLarge(MalformedRequest):
     """The body is over `MONGRAPH_MAX_BODY_BYTES` (HTTP 413)."""
 
 
+class BodyTooSlow(MalformedRequest):
+    """The body did not arrive within `MONGRAPH_BODY_TIMEOUT` (HTTP 408, connection closed)."""
+
+
 class MutationOverGet(MalformedRequest):
     """A GET that names a mutation: GraphQL over HTTP requires 405 (and `Allow: POST`)."""
 
@@ -39,6 +47,9 @@ async def malformed(_: Request, exc: Exception) -> Response:
     record_errors([ErrorCode.BAD_USER_INPUT.value])
     if isinstance(exc, MutationOverGet):
         return JSONResponse({"errors": [error]}, status_code=405, headers={"Allow": "POST"})
+    if isinstance(exc, BodyTooSlow):
+        body = {"data": None, "errors": [error]}
+        return JSONResponse(body, status_code=408, headers={"Connection": "close"})
     status = 413 if isinstance(exc, PayloadTooLarge) else 400
     return JSONResponse({"data": None, "errors": [error]}, status_code=status)
 
@@ -57,20 +68,67 @@ def names_a_mutation(query: str | None, operation_name: str | None, max_tokens: 
     return len(operations) == 1 and operations[0].operation is OperationType.MUTATION
 
 
-class BodySizeLimit:
-    """Refuses bodies over the limit from their Content-Length, before reading them."""
+class BodyReader:
+    """Reads a request's body before the app sees it: refused from its Content-Length over
+    the limit (413), or when it has not all arrived within `timeout` seconds (408, and the
+    connection closes: a slow client holds no worker for longer). A client that goes away
+    mid-body is nobody's error: nothing runs and nothing is logged."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.max_bytes:
-                response = await malformed(
-                    Request(scope), PayloadTooLarge(f"the body is over {self.max_bytes} bytes")
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.max_bytes:
+            refusal: MalformedRequest = PayloadTooLarge(f"the body is over {self.max_bytes} bytes")
+            await (await malformed(Request(scope), refusal))(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(self.timeout):
+                body = await _whole_body(receive, self.max_bytes)
+        except TimeoutError:
+            refusal = BodyTooSlow(f"the body did not arrive within {self.timeout:g} s")
+            await (await malformed(Request(scope), refusal))(scope, receive, send)
+            return
+        except PayloadTooLarge as refusal:
+            await (await malformed(Request(scope), refusal))(scope, receive, send)
+            return
+        if body is None:  # the client disconnected: nobody to answer, nothing to run
+            info = current_request()
+            if info is not None:
+                info.client_gone = True
+            return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # a disconnect, if the app waits for one
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _whole_body(receive: Receive, max_bytes: int) -> bytes | None:
+    """The body (None if the client disconnected); over `max_bytes` raises (chunked
+    bodies have no Content-Length to refuse them by)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the body is over {max_bytes} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

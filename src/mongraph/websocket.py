@@ -19,6 +19,8 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from .context import RequestContext
@@ -67,9 +69,49 @@ def _size(text: str, limit: int) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
+class _EveryOperationType:
+    """The schema as the legacy handler sees it: its `subscribe` runs any operation.
+
+    subscriptions-transport-ws clients (Apollo's old link) send queries and mutations as
+    `start` too; Strawberry's handler asks `subscribe`, which allows subscriptions only
+    and failed every query with an error-level traceback. `stream` runs each operation
+    type through the same pipeline (limits, authentication) and ends a query after its
+    one result, which the handler sends as `data` then `complete`.
+    """
+
+    def __init__(self, schema: BaseSchema) -> None:
+        self._schema = schema
+
+    async def subscribe(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> StreamResult:
+        return await self._schema.stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+
 class LegacyProtocolHandler(BaseGraphQLWSHandler[RequestContext, None]):
     """`graphql-ws` with `graphql-transport-ws`'s init deadline (the legacy protocol has
-    none, so a socket that never sends `connection_init` would stay open forever)."""
+    none, so a socket that never sends `connection_init` would stay open forever), and
+    with queries and mutations sent as `start` run as the protocol's clients expect."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = _EveryOperationType(self.schema)  # type: ignore[assignment]
 
     async def handle(self) -> None:
         deadline = asyncio.create_task(self._close_unless_initialised())

@@ -47,6 +47,27 @@ async def test_rejected_credentials_fail_every_operation(
         assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
 
 
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("mgr_" + "A" * 43, "send the key as `Authorization: Bearer mgr_…`"),
+        ("Basic dXNlcjpwYXNz", "send the key as `Authorization: Bearer mgr_…`"),
+        ("Bearer <key>", "replace <key> with an API key (mgr_…)"),
+        ("Bearer <api key>", "replace <api key> with an API key (mgr_…)"),
+        ("Bearer mgr_short", "not an API key: keys are mgr_ followed by 43 characters"),
+        ("Bearer mgr_" + "A" * 43, "invalid API key"),  # well-formed: nothing more is told
+    ],
+)
+async def test_a_malformed_header_is_told_what_form_is_expected(
+    http: httpx.AsyncClient, header: str, said: str
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": header}
+    )
+    (error,) = response.json()["errors"]
+    assert (error["message"], error["extensions"]["code"]) == (said, "UNAUTHENTICATED")
+
+
 async def test_revoked_key_is_unauthenticated(
     http: httpx.AsyncClient, store: Datastore, alice: MadeUser
 ) -> None:

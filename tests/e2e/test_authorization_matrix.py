@@ -60,6 +60,8 @@ def q(name: str, document: str, variables: dict[str, Any] | None = None, **expec
 
 OWNED = {"anon": UNAUTH, "other": NOT_FOUND, "owner": DATA, "admin": DATA}
 READ = {"anon": UNAUTH, "other": NULL, "owner": DATA, "admin": DATA}
+# Admins moderate others' conversations but never speak as another user.
+OWNER_SPEAKS = {"anon": UNAUTH, "other": NOT_FOUND, "owner": DATA, "admin": FORBIDDEN}
 ADMIN_MUTATION = {"anon": UNAUTH, "other": FORBIDDEN, "owner": FORBIDDEN, "admin": DATA}
 FOR_ALICE = {"anon": UNAUTH, "other": FORBIDDEN, "owner": DATA, "admin": DATA}
 ADMIN_QUERY = {"anon": UNAUTH, "other": FORBIDDEN_ERROR, "owner": FORBIDDEN_ERROR, "admin": DATA}
@@ -118,8 +120,8 @@ CASES = [
     q("shareConversation", f"mutation($id: ID!) {{ shareConversation(input: {{id: $id, userIds: []}}) {PAYLOAD} }}", {"id": "CV"}, **OWNED),
     q("deleteConversation", f"mutation($id: ID!) {{ deleteConversation(id: $id) {CASCADE} }}", {"id": "CV"}, **OWNED),
     q("restoreConversation", f"mutation($id: ID!) {{ restoreConversation(id: $id) {CASCADE} }}", {"id": "CVD"}, **OWNED),
-    q("postMessage", f'mutation($id: ID!) {{ postMessage(input: {{conversationId: $id, content: [{{type: TEXT, text: "t"}}]}}) {PAYLOAD} }}', {"id": "CV"}, **OWNED),
-    q("editMessage", f'mutation($id: ID!) {{ editMessage(input: {{id: $id, content: [{{type: TEXT, text: "t"}}]}}) {PAYLOAD} }}', {"id": "M"}, **OWNED),
+    q("postMessage", f'mutation($id: ID!) {{ postMessage(input: {{conversationId: $id, content: [{{type: TEXT, text: "t"}}]}}) {PAYLOAD} }}', {"id": "CV"}, **OWNER_SPEAKS),
+    q("editMessage", f'mutation($id: ID!) {{ editMessage(input: {{id: $id, content: [{{type: TEXT, text: "t"}}]}}) {PAYLOAD} }}', {"id": "M"}, **OWNER_SPEAKS),
     q("deleteMessage", f"mutation($id: ID!) {{ deleteMessage(id: $id) {CASCADE} }}", {"id": "M"}, **OWNED),
     q("restoreMessage", f"mutation($id: ID!) {{ restoreMessage(id: $id) {CASCADE} }}", {"id": "MD"}, **OWNED),
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
 from tests.utils.storyboard import build_tree, create_clip, create_project, create_scene
 
@@ -207,12 +208,20 @@ async def test_purge_hard_deletes_a_deleted_project_and_refuses_a_live_one(
     assert trash["projects"]["totalCount"] == 0
 
 
-async def test_delete_twice_is_not_found_and_changes_nothing(gql: GraphQLClient) -> None:
+async def test_delete_twice_is_a_conflict_to_the_owner_and_not_found_to_others(
+    gql: GraphQLClient, bob: MadeUser
+) -> None:
+    """The owner can see the deleted project in its trash: "already deleted" is a state a UI
+    acts on (as restoring a live one is); to anyone else the project does not exist."""
     project = await create_project(gql)
     assert (await run(gql, "deleteProject", project))["affectedCount"] == 1
     again = await run(gql, "deleteProject", project)
     assert again == {
         "targetId": project,
         "affectedCount": 0,
-        "userErrors": [{"code": "NOT_FOUND", "field": ["id"]}],
+        "userErrors": [{"code": "CONFLICT", "field": ["id"]}],
     }
+    stranger = await run(gql.as_user(bob.secret), "deleteProject", project)
+    assert stranger["userErrors"] == [{"code": "NOT_FOUND", "field": ["id"]}]
+    restored = await run(gql, "restoreProject", project)
+    assert restored["affectedCount"] == 1  # the second delete changed nothing

@@ -77,7 +77,8 @@ async def test_sharing_lets_readers_read_but_not_write(
         POST.replace("userErrors { code message field }", "userErrors { code }"),
         {"i": {"conversationId": conversation, "content": [{"type": "TEXT", "text": "me too"}]}},
     )
-    assert refused["postMessage"] == {"message": None, "userErrors": [{"code": "NOT_FOUND"}]}
+    # The reader can see the conversation, so "not found" would be false.
+    assert refused["postMessage"] == {"message": None, "userErrors": [{"code": "FORBIDDEN"}]}
     rename = await as_bob.ok(
         'mutation($id: ID!) { updateConversation(input: {id: $id, title: "mine"}) { userErrors { code } } }',
         {"id": conversation},
@@ -188,7 +189,7 @@ async def test_only_the_author_edits(
     edit = """mutation($id: ID!, $t: String!) { editMessage(input: {id: $id, content: [{type: TEXT, text: $t}]}) {
                 message { editedAt content { text } } userErrors { code } } }"""
     refused = await as_bob.ok(edit, {"id": message, "t": "hijack"})
-    assert refused["editMessage"] == {"message": None, "userErrors": [{"code": "NOT_FOUND"}]}
+    assert refused["editMessage"] == {"message": None, "userErrors": [{"code": "FORBIDDEN"}]}
     done = await gql.ok(edit, {"id": message, "t": "final"})
     assert done["editMessage"]["message"]["content"] == [{"text": "final"}]
     assert done["editMessage"]["message"]["editedAt"] is not None

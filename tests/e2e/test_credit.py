@@ -75,7 +75,12 @@ async def test_only_admins_apply_credit(gql: GraphQLClient, alice: MadeUser) -> 
 
 
 @pytest.mark.parametrize(
-    "amount", ["1.001", "0", "0.00", "-1", "abc", "NaN", "Infinity", "1e12", "1000000000.01", ""]
+    "amount",
+    [
+        *("1.001", "0", "0.00", "-1", "abc", "NaN", "Infinity", "1e12", "1000000000.01", ""),
+        # Python's Decimal reads each of these as a number; none is an amount of money.
+        *("12_3", "\u0661\u0662", "\uff11\uff12", "1E+2", "+5", " 12.50 ", "12.", ".5"),
+    ],
 )
 async def test_bad_amounts_are_bad_user_input_and_write_nothing(
     gql: GraphQLClient, as_admin: GraphQLClient, alice: MadeUser, amount: str

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 import httpx
+import pytest
 
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
-from tests.utils.apps import app_client
+from tests.utils.apps import METRICS_TOKEN, app_client, loopback_client
 from tests.utils.commands import CommandCounter
+from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
 from tests.utils.metrics import delta, scrape, series, value
 from tests.utils.storyboard import build_tree
@@ -125,7 +127,8 @@ async def test_errors_are_counted_by_code_and_the_outcome_by_kind(
         return delta(before, after, "mongraph_requests_total", operation=operation, outcome=outcome)
 
     assert requests("anonymous", "ok") == 1
-    assert requests("Broken", "client_error") == 1
+    # Refused at validation, before its key was looked at: it may not claim a label.
+    assert requests("other", "client_error") == 1
     assert requests("anonymous", "client_error") == 3  # bad key, malformed body, unknown name
     assert (
         value(after, "mongraph_requests_total", operation="Invented", outcome="client_error") == 0
@@ -140,10 +143,12 @@ async def test_errors_are_counted_by_code_and_the_outcome_by_kind(
     )
 
 
-async def test_distinct_operation_names_are_capped(store: Datastore, settings: Settings) -> None:
+async def test_distinct_operation_names_are_capped(
+    store: Datastore, settings: Settings, alice: MadeUser
+) -> None:
     capped = settings.model_copy(update={"mongraph_metrics_max_operations": 2})
     async with app_client(store, capped) as http:
-        client = GraphQLClient(http)
+        client = GraphQLClient(http, alice.secret)
         for name in ["A", "B", "C", "A", "D" * 300]:
             await client.ok(f"query {name} {{ viewer {{ id }} }}")
         samples = await scrape(http)
@@ -159,3 +164,41 @@ async def test_metrics_can_be_switched_off(store: Datastore, settings: Settings)
     async with app_client(store, off) as http:
         assert (await http.get("/metrics")).status_code == 404
         assert (await GraphQLClient(http).ok("{ viewer { id } }")) == {"viewer": None}
+
+
+async def test_anonymous_callers_cannot_fill_the_operation_labels(
+    store: Datastore, settings: Settings, alice: MadeUser
+) -> None:
+    """120 invented names from anonymous callers first, then the app's own operations:
+    those still get their labels, and an anonymous call of a known name shares it."""
+    async with loopback_client(store, settings) as http:
+        anonymous, app = GraphQLClient(http), GraphQLClient(http, alice.secret)
+        for i in range(120):
+            await anonymous.ok(f"query junk{i} {{ viewer {{ id }} }}")
+        await app.ok("query Dashboard { viewer { id } }")
+        await anonymous.ok("query Dashboard { viewer { id } }")
+        samples = await scrape(http)
+    by_operation = {
+        dict(labels)["operation"]: v
+        for labels, v in series(samples, "mongraph_requests_total").items()
+    }
+    assert by_operation == {"other": 120, "Dashboard": 2}
+
+
+async def test_metrics_need_the_token(store: Datastore, settings: Settings) -> None:
+    async with loopback_client(store, settings) as http:
+        assert (await http.get("/metrics")).status_code == 401
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer guess"})
+        assert wrong.status_code == 401
+        assert wrong.headers["www-authenticate"].startswith("Bearer")
+        right = await http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert "mongraph_requests_total" in right.text
+
+
+@pytest.mark.parametrize(("dev", "status"), [(False, 404), (True, 200)])
+async def test_without_a_token_metrics_are_served_in_development_only(
+    store: Datastore, settings: Settings, dev: bool, status: int
+) -> None:
+    open_ = settings.model_copy(update={"mongraph_metrics_token": None, "mongraph_dev": dev})
+    async with loopback_client(store, open_) as http:
+        assert (await http.get("/metrics")).status_code == status

@@ -195,6 +195,19 @@ async def test_nodes_of_six_types_cost_one_command_messages_included(
     assert sent == [("aggregate", "")], sent
 
 
+@pytest.mark.parametrize("bad", ["garbage", "UHJvamVjdDp7IiRuZSI6IiJ9", ""])
+async def test_one_malformed_id_nulls_its_own_position_only(gql: GraphQLClient, bad: str) -> None:
+    project = await create_project(gql)
+    scene = await create_scene(gql, project)
+    body = await gql.raw(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [project, bad, scene]}
+    )
+    assert body["data"] == {"nodes": [{"id": project}, None, {"id": scene}]}
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["nodes", 1], "BAD_USER_INPUT")
+    ]
+
+
 async def test_nodes_shows_a_message_to_whoever_may_read_its_conversation(
     gql: GraphQLClient, bob: MadeUser
 ) -> None:

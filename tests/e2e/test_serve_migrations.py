@@ -20,6 +20,7 @@ from mongraph.config import get_settings
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import utcnow
 from tests.e2e.test_serve import free_port
+from tests.utils.apps import CURSOR_SECRET
 
 
 @dataclass
@@ -39,6 +40,7 @@ def cli(
     async def run(db: str, *args: str, **env: str) -> Result:
         monkeypatch.setenv("MONGODB_URI", mongodb_uri)
         monkeypatch.setenv("MONGRAPH_DB", db)
+        monkeypatch.setenv("MONGRAPH_CURSOR_SECRET", CURSOR_SECRET)
         monkeypatch.delenv("MONGRAPH_MIGRATE_ON_START", raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -118,7 +120,13 @@ async def test_serve_refuses_pending_migrations_unless_told_to_apply_them(
 
 
 def start_serve(uri: str, db: str, port: int, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "MONGODB_URI": uri, "MONGRAPH_DB": db, "MONGRAPH_MIGRATE_ON_START": "1"}
+    env = {
+        **os.environ,
+        "MONGODB_URI": uri,
+        "MONGRAPH_DB": db,
+        "MONGRAPH_MIGRATE_ON_START": "1",
+        "MONGRAPH_CURSOR_SECRET": CURSOR_SECRET,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
@@ -169,3 +177,19 @@ async def test_two_gateways_starting_together_migrate_a_new_database_once(
     finally:
         await store.close()
     assert [r["_id"] for r in records] == [1]  # recorded once, and the lock was released
+
+
+@pytest.mark.parametrize("secret", ["", "mongraph-dev-cursor-secret"])
+async def test_serve_on_a_real_database_refuses_the_public_cursor_secret(
+    cli: Cli, store: Datastore, secret: str
+) -> None:
+    refused = await cli(store.db.name, "serve", MONGRAPH_CURSOR_SECRET=secret)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: MONGRAPH_CURSOR_SECRET is unset or the public default")
+    assert refused.stderr.count("\n") == 1
+    # In development the check is skipped: this serve goes on to the database, and stops
+    # there only because this one is at a version from the future.
+    await store.db["migrations"].insert_one({"_id": 99, "name": "future", "appliedAt": utcnow()})
+    dev = await cli(store.db.name, "serve", MONGRAPH_CURSOR_SECRET=secret, MONGRAPH_DEV="1")
+    assert dev.returncode == 1
+    assert "newer than this code knows" in dev.stderr

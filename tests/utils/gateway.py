@@ -10,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.utils.apps import CURSOR_SECRET
+
 GATEWAY_LOGS: dict[int, list[str]] = {}
 
 
@@ -26,7 +28,13 @@ def start_gateway(port: int, mongodb_uri: str, db_name: str, **env: str) -> subp
     Its later output is drained by a thread into `GATEWAY_LOGS[pid]`: a full pipe would
     otherwise block the gateway on its next log line.
     """
-    environment = {**os.environ, "MONGODB_URI": mongodb_uri, "MONGRAPH_DB": db_name, **env}
+    environment = {
+        **os.environ,
+        "MONGODB_URI": mongodb_uri,
+        "MONGRAPH_DB": db_name,
+        "MONGRAPH_CURSOR_SECRET": CURSOR_SECRET,
+        **env,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,

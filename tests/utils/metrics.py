@@ -5,11 +5,13 @@ from __future__ import annotations
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.utils.apps import METRICS_TOKEN
+
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 async def scrape(http: httpx.AsyncClient) -> Samples:
-    response = await http.get("/metrics")
+    response = await http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     samples: Samples = {}

@@ -10,6 +10,9 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from mongraph.config import Settings
+from mongraph.serving import uvicorn_options
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -19,10 +22,17 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Serves `app` (lifespan included) and yields its `127.0.0.1:port` address."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+async def serving(
+    app: ASGIApp, settings: Settings | None = None, port: int | None = None
+) -> AsyncIterator[str]:
+    """Serves `app` (lifespan included) and yields its `127.0.0.1:port` address; with the
+    gateway's `settings`, with the uvicorn options `mongraph serve` uses."""
+    port = port or free_port()
+    options = {"log_level": "warning"}
+    if settings is not None:
+        options = uvicorn_options(settings)
+        options.pop("loop")  # the server runs in the test's loop
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     task = asyncio.create_task(server.serve())
     while not server.started:  # uvicorn offers no event to await
         if task.done():

@@ -51,7 +51,7 @@ async def soft_delete(
         await refresh_rollups(store, collection, target, session)
         return affected
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def restore(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
@@ -89,7 +89,7 @@ async def restore(store: Datastore, collection: str, target_id: ObjectId, *, sco
         await refresh_rollups(store, collection, target, session)
         return affected
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
@@ -105,7 +105,7 @@ async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope
         affected = await _walk(store, collection, [target_id], remove, session, live_only=False)
         return affected + await remove(collection, {"_id": target_id}, session)
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def count_tree(
@@ -146,10 +146,11 @@ async def _find_target(
     noun = spec.type_name
     if found is None:
         raise NotFound(f"{noun} not found", field=("id",))
+    # Only those who may write it get this far (anyone else: NOT_FOUND above), so the
+    # state can be told: deleting a deleted object is as much a conflict as restoring a
+    # live one, and a UI can act on it (refresh) rather than drop it as gone.
     if (found.get("deletedAt") is not None) != deleted:
-        if deleted:
-            raise Conflict(f"{noun} is not deleted", field=("id",))
-        raise NotFound(f"{noun} not found", field=("id",))
+        raise Conflict(f"{noun} is {'not' if deleted else 'already'} deleted", field=("id",))
     return found
 
 

@@ -94,17 +94,10 @@ async def post_message(
 
 
 async def edit_message(
-    store: Datastore,
-    *,
-    scope: Scope,
-    message_id: ObjectId,
-    author_id: ObjectId | None,
-    content: list[Raw],
+    store: Datastore, *, message_id: ObjectId, author_id: ObjectId, content: list[Raw]
 ) -> MessageDoc:
-    """Replaces a live message's content; only its author (or an admin: `author_id=None`)."""
-    query = scope.apply_write(COLLECTIONS["messages"], {"_id": message_id, "deletedAt": None})
-    if author_id is not None:
-        query = {"_id": message_id, "deletedAt": None, "authorId": author_id}
+    """Replaces a live message's content; only its author's."""
+    query = {"_id": message_id, "deletedAt": None, "authorId": author_id}
     now = utcnow()
     raw = await store.db["messages"].find_one_and_update(
         query,

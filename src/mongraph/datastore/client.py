@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -10,10 +10,12 @@ import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 from pymongo.monitoring import CommandListener
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from .contention import WriterQueues, is_write_conflict, lost_to_writers, timed_out
 from .monitoring import Monitor
 from .pagination import CursorCodec
 
@@ -42,8 +44,11 @@ class Datastore:
         db_name: str,
         cursor_secret: str,
         monitor: Monitor | None = None,
+        timeout_seconds: float = 5.0,
     ) -> None:
         self.client = client
+        self.timeout_seconds = timeout_seconds
+        self._writers = WriterQueues()
         self.db: AsyncDatabase[Doc] = client[db_name]
         self.cursors = CursorCodec(cursor_secret)
         self.monitor = monitor or Monitor()
@@ -70,7 +75,7 @@ class Datastore:
             connectTimeoutMS=timeout_ms,
             appname="mongraph",
         )
-        return cls(client, db_name, cursor_secret, monitor)
+        return cls(client, db_name, cursor_secret, monitor, timeout_seconds)
 
     @classmethod
     def for_settings(cls, uri: str, settings: Settings) -> Datastore:
@@ -99,19 +104,45 @@ class Datastore:
             return False
         return True
 
-    async def transaction(self, callback: Callable[[Session], Awaitable[T]]) -> T:
+    async def transaction(
+        self, callback: Callable[[Session], Awaitable[T]], *, serialize_on: Hashable = None
+    ) -> T:
         """Run `callback` in one transaction.
 
         `with_transaction` retries the whole callback on `TransientTransactionError`
         and the commit on `UnknownTransactionCommitResult`, so the callback must be
-        idempotent and must run its commands one after another.
+        idempotent and must run its commands one after another. With `serialize_on`
+        (an owner's id), this process runs one such transaction per key at a time
+        (datastore/contention.py). A transaction that kept losing to concurrent writes
+        until the deadline is `WRITE_CONFLICT` (retryable), not an unavailable database.
         """
+        if serialize_on is None:
+            return await self._transaction(callback)
+        async with self._writers.turn(serialize_on, self.timeout_seconds):
+            return await self._transaction(callback)
+
+    async def _transaction(self, callback: Callable[[Session], Awaitable[T]]) -> T:
+        conflicts = 0
+
+        async def attempt(session: Session) -> T:
+            nonlocal conflicts
+            try:
+                return await callback(session)
+            except Exception as error:
+                conflicts += is_write_conflict(error)
+                raise
+
         async with self.client.start_session() as session:
-            return await session.with_transaction(
-                callback,
-                read_concern=ReadConcern("snapshot"),
-                write_concern=WriteConcern("majority"),
-            )
+            try:
+                return await session.with_transaction(
+                    attempt,
+                    read_concern=ReadConcern("snapshot"),
+                    write_concern=WriteConcern("majority"),
+                )
+            except PyMongoError as error:
+                if conflicts and timed_out(error):
+                    raise lost_to_writers() from error
+                raise
 
     async def close(self) -> None:
         await self.client.close()

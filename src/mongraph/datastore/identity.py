@@ -11,6 +11,7 @@ from ..errors import Conflict, NotFound
 from .client import Datastore, Session
 from .documents import ENTRIES_PER_ACCOUNT, ApiKeyDoc, IdentityDoc, UserDoc, WalletDoc, utcnow
 from .errors import identity_conflicts
+from .writes import CHILDREN_VERSION
 
 __all__ = [
     "add_wallet",
@@ -186,8 +187,34 @@ async def revoke_api_key(
     return next(ApiKeyDoc.model_validate(k) for k in after["apiKeys"] if k["id"] == key_id)
 
 
-async def set_status(store: Datastore, user_id: ObjectId, status: str) -> UserDoc:
-    user = await _update_user(store, {"_id": user_id}, {"$set": {"status": status}})
-    if user is None:
-        raise NotFound("User not found", field=("input", "userId"))
-    return user
+_ACTIVE_ADMINS: Raw = {"roles": "ADMIN", "status": "ACTIVE"}
+
+
+async def set_status(
+    store: Datastore, user_id: ObjectId, status: str, *, actor_id: ObjectId
+) -> UserDoc:
+    """An admin changes another account's status; never their own, and never so that no
+    active admin is left (then only the command line could recover the gateway)."""
+    if user_id == actor_id:
+        raise Conflict(
+            "an admin cannot change their own status; another admin can",
+            field=("input", "userId"),
+        )
+
+    async def run(session: Session) -> UserDoc:
+        # Every active admin is written first: two admins suspending each other at once
+        # then conflict, and the retry sees the other's change (no write skew).
+        await store.db["users"].update_many(
+            _ACTIVE_ADMINS, {"$inc": {CHILDREN_VERSION: 1}}, session=session
+        )
+        user = await _update_user(store, {"_id": user_id}, {"$set": {"status": status}}, session)
+        if user is None:
+            raise NotFound("User not found", field=("input", "userId"))
+        if await store.db["users"].count_documents(_ACTIVE_ADMINS, limit=1, session=session) == 0:
+            raise Conflict(
+                "this is the last active admin; make another admin first",
+                field=("input", "status"),
+            )
+        return user
+
+    return await store.transaction(run)

@@ -104,7 +104,11 @@ class CursorCodec:
         raw = payload.encode()
         return base64.urlsafe_b64encode(raw + self._sign(raw)).decode().rstrip("=")
 
-    def decode(self, ordering: str, cursor: str, *, field: str = "after") -> tuple[Any, ...]:
+    def decode(
+        self, ordering: str, cursor: str, sort: SortSpec, *, field: str = "after"
+    ) -> tuple[Any, ...]:
+        """The keyset position `(*sort values, _id)`. A cursor that is signed but holds
+        anything else (the public default secret signs for anyone) is refused too."""
         try:
             blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             raw, sig = blob[:-_SIG_BYTES], blob[-_SIG_BYTES:]
@@ -113,7 +117,12 @@ class CursorCodec:
             name, tagged = json.loads(raw)
             if name != ordering:
                 raise ValueError("cursor of another ordering")
-            return tuple(_untag(v) for v in tagged)
+            if not isinstance(tagged, list) or len(tagged) != len(sort) + 1:
+                raise ValueError("a position of another length")
+            values = tuple(_untag(v) for v in tagged)
+            if not isinstance(values[-1], ObjectId):
+                raise ValueError("the position's last value is not an id")
+            return values
         except (ValueError, TypeError, KeyError) as exc:
             raise BadInput(
                 f"`{field}` is not a valid cursor for this list", field=(field,)
@@ -131,11 +140,18 @@ def _tag(value: Any) -> Any:
     return value
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def _untag(value: Any) -> Any:
     if isinstance(value, dict):
-        if "o" in value:
+        if isinstance(value.get("o"), str) and ObjectId.is_valid(value["o"]):
             return ObjectId(value["o"])
-        if "d" in value:
+        if isinstance(value.get("d"), str):
             return datetime.fromisoformat(value["d"])
         raise ValueError("unknown tag")
-    return value
+    if isinstance(value, int) and value not in _INT64:
+        raise ValueError("an integer BSON cannot hold")
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise ValueError("not a sort value")

@@ -55,7 +55,7 @@ async def create_character(
         )
         return await insert(store, doc, session)
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def create_scene(
@@ -97,7 +97,7 @@ async def create_scene(
         )
         return await insert(store, doc, session)
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def update_scene(
@@ -114,7 +114,7 @@ async def update_scene(
         assert isinstance(doc, SceneDoc)
         return doc
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def _character_of_project(
@@ -163,7 +163,7 @@ async def create_clip(
         )
         return await insert(store, doc, session)
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def update_clip(
@@ -206,7 +206,7 @@ async def update_clip(
         assert isinstance(doc, ClipDoc)
         return doc
 
-    return await store.transaction(run)
+    return await store.transaction(run, serialize_on=scope.owner_id)
 
 
 async def add_media(

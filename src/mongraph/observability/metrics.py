@@ -41,10 +41,11 @@ class BoundedLabel:
         self.limit = limit
         self._seen: set[str] = set()
 
-    def __call__(self, value: str) -> str:
+    def __call__(self, value: str, *, claim: bool = True) -> str:
+        """`value` if it is a label already, or if it may `claim` one of the free ones."""
         if value in self._seen:
             return value
-        if len(self._seen) >= self.limit or len(value) > MAX_NAME_LENGTH:
+        if not claim or len(self._seen) >= self.limit or len(value) > MAX_NAME_LENGTH:
             return OTHER
         self._seen.add(value)
         return value

@@ -29,6 +29,9 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     return os.urandom(16).hex()
 
 
+CLIENT_CLOSED_REQUEST = 499
+
+
 class RequestObserver:
     """Observes the requests to `paths` (HTTP and WebSocket); other routes pass untouched."""
 
@@ -64,4 +67,6 @@ class RequestObserver:
         finally:
             seconds = time.perf_counter() - start
             end(token)
+            if info.client_gone:
+                status = CLIENT_CLOSED_REQUEST
             self.telemetry.finish(info, scope, status, seconds, span)

@@ -26,6 +26,10 @@ class RequestInfo:
     """The name of the operation executed; None for an anonymous one (or none at all)."""
     operation_type: str | None = None
     error_codes: list[str] = field(default_factory=list)
+    authenticated: bool = False
+    """Whether the request's credentials named an account."""
+    client_gone: bool = False
+    """The client disconnected before its request was read (answered 499, nginx's code)."""
     db_commands: int = 0
 
 

@@ -118,7 +118,13 @@ class Telemetry:
         http = scope["type"] == "http"
         outcome = outcome_of(status, info.error_codes) if http else "closed"
         if http and self.metrics is not None:
-            operation = self.metrics.operation_label(info.operation) if info.operation else None
+            # Only an authenticated request claims a new label: anonymous callers could
+            # otherwise fill them all with invented names before the real operations.
+            operation = (
+                self.metrics.operation_label(info.operation, claim=info.authenticated)
+                if info.operation
+                else None
+            )
             self.metrics.request(operation or ANONYMOUS, outcome, seconds, info.error_codes)
         trace_id = None
         if span is not None and self.tracing is not None:

@@ -9,7 +9,7 @@ from ..datastore import chat
 from ..datastore.documents import ConversationDoc
 from ..datastore.repository import Scope
 from ..datastore.writes import update_live
-from ..errors import BadInput
+from ..errors import BadInput, Forbidden, NotFound
 from ..schema.chat import Conversation, Message
 from ..schema.chat_inputs import (
     ConversationFilter,
@@ -27,6 +27,7 @@ from ..schema.chat_inputs import (
 from ..schema.common import Connection
 from .common import attempt, object_id_of, provided
 from .listing import contains, list_connection
+from .nodes import resolve_node
 from .relations import load_one
 from .validation import ConversationFields, validated, validated_content
 
@@ -156,19 +157,35 @@ def _content(parts: list[MessageContentInput]) -> list[dict[str, Any]]:
     return validated_content(raw, prefix=("input", "content"))
 
 
+async def _refuse_if_visible(ctx: RequestContext, global_id: str, refusal: Forbidden) -> None:
+    """A write refused as not found, for an object the viewer can in fact read (an admin,
+    a reader of a shared conversation): FORBIDDEN says so ("not found" would be false)."""
+    if await resolve_node(ctx, global_id) is not None:
+        raise refusal
+
+
 async def post_message(ctx: RequestContext, data: PostMessageInput) -> MessagePayload:
+    """Only the conversation's owner posts to it: admins moderate (delete, restore) but
+    never speak as another user, and readers of a shared conversation only read."""
     viewer = ctx.viewer
 
     async def act() -> Message:
-        oid = object_id_of(data.conversation_id, "Conversation", ("input", "conversationId"))
-        doc = await chat.post_message(
-            ctx.store,
-            scope=viewer.scope,
-            conversation_id=oid,
-            author_id=viewer.user.id,
-            role=data.role.value,
-            content=_content(data.content),
-        )
+        field = ("input", "conversationId")
+        oid = object_id_of(data.conversation_id, "Conversation", field)
+        content = _content(data.content)
+        try:
+            doc = await chat.post_message(
+                ctx.store,
+                scope=Scope(owner_id=viewer.user.id),
+                conversation_id=oid,
+                author_id=viewer.user.id,
+                role=data.role.value,
+                content=content,
+            )
+        except NotFound:
+            refusal = Forbidden("only the conversation's owner posts to it", field=field)
+            await _refuse_if_visible(ctx, data.conversation_id, refusal)
+            raise
         return Message.from_doc(doc)
 
     message, errors = await attempt(ctx, act)
@@ -176,17 +193,21 @@ async def post_message(ctx: RequestContext, data: PostMessageInput) -> MessagePa
 
 
 async def edit_message(ctx: RequestContext, data: EditMessageInput) -> MessagePayload:
+    """Only a message's author edits it (an edit by anyone else would still show the
+    author's name over words they did not write)."""
     viewer = ctx.viewer
 
     async def act() -> Message:
         oid = object_id_of(data.id, "Message", ("input", "id"))
-        doc = await chat.edit_message(
-            ctx.store,
-            scope=viewer.scope,
-            message_id=oid,
-            author_id=None if viewer.is_admin else viewer.user.id,
-            content=_content(data.content),
-        )
+        content = _content(data.content)
+        try:
+            doc = await chat.edit_message(
+                ctx.store, message_id=oid, author_id=viewer.user.id, content=content
+            )
+        except NotFound:
+            refusal = Forbidden("only the message's author edits it", field=("input", "id"))
+            await _refuse_if_visible(ctx, data.id, refusal)
+            raise
         return Message.from_doc(doc)
 
     message, errors = await attempt(ctx, act)

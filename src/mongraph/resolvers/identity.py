@@ -221,7 +221,9 @@ async def set_user_status(ctx: RequestContext, data: SetUserStatusInput) -> User
     async def change() -> UserDoc:
         _admin_only(ctx)
         target = object_id_of(data.user_id, "User", ("input", "userId"))
-        return await identity.set_status(ctx.store, target, data.status.value)
+        return await identity.set_status(
+            ctx.store, target, data.status.value, actor_id=ctx.viewer.user.id
+        )
 
     return await _user_payload(ctx, change)
 

@@ -44,7 +44,7 @@ async def list_connection(
     sign = 1 if direction is SortDirection.ASC else -1
     sort = ((sort_field, sign),)
     ordering = f"{collection}:{sort_field}:{sign}"
-    cursor = ctx.store.cursors.decode(ordering, after) if after else None
+    cursor = ctx.store.cursors.decode(ordering, after, sort) if after else None
     repo = Repository(ctx.store, collection, scope)
     page = await repo.find_page(
         query,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +14,7 @@ from ..datastore.repository import to_object_id
 from ..errors import BadInput
 from ..schema.ids import decode_global_id
 
-__all__ = ["check_node_ids", "register_node_type", "resolve_node"]
+__all__ = ["check_node_ids", "register_node_type", "resolve_node", "resolve_nodes"]
 
 MAX_NODES = 100
 _BUILDERS: dict[str, Callable[[Any], Any]] = {}
@@ -64,6 +65,23 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
     if not _may_see_user(viewer, doc):
         return None
     return build(doc)
+
+
+async def resolve_nodes(ctx: RequestContext, global_ids: Sequence[str]) -> list[Any]:
+    """`resolve_node` for each id, in order. A malformed id does not blank the list: its
+    position holds an awaitable that raises, so GraphQL nulls that position alone, with
+    the error at its path (`["nodes", 2]`)."""
+    found = await asyncio.gather(
+        *(resolve_node(ctx, i) for i in global_ids), return_exceptions=True
+    )
+    for outcome in found:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, BadInput):
+            raise outcome  # the database, not the id: the whole field fails
+    return [_raising(o) if isinstance(o, BadInput) else o for o in found]
+
+
+async def _raising(error: BadInput) -> None:
+    raise error
 
 
 def _may_see_user(viewer: Viewer, doc: Any) -> bool:

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
+from ..datastore.relations import RELATIONS
 from ..datastore.repository import ChildPageQuery, child_ordering
 from ..errors import BadInput
 from .paging import CHILD_PAGE_SIZE, check_page_size
@@ -52,5 +53,8 @@ def page_query(
         limit, cursor_text, backward = check_page_size(first, "first", default_first), after, False
     ordering = child_ordering(relation, parent_id)
     field = "before" if backward else "after"
-    cursor = ctx.store.cursors.decode(ordering, cursor_text, field=field) if cursor_text else None
+    sort = RELATIONS[relation].sort
+    cursor = (
+        ctx.store.cursors.decode(ordering, cursor_text, sort, field=field) if cursor_text else None
+    )
     return ChildPageQuery(relation, limit, cursor, include_deleted, where, backward)

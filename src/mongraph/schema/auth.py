@@ -11,12 +11,14 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from ..context import RequestContext
+from ..errors import BadInput
 
 __all__ = [
     "authenticate_operation",
     "forget_keys_after_mutation",
     "operation_context",
     "refuse_subscription",
+    "subscriptions_over_websocket_only",
 ]
 
 
@@ -57,12 +59,32 @@ def forget_keys_after_mutation(execution_context: ExecutionContext) -> None:
         context.keys.clear()
 
 
+def subscriptions_over_websocket_only(execution_context: ExecutionContext) -> None:
+    """A subscription sent over HTTP is the client's mistake (its result would be a stream
+    the request cannot carry): refused with the way to send it, before anything runs."""
+    context = execution_context.context
+    if (
+        execution_context.operation_type is OperationType.SUBSCRIPTION
+        and isinstance(context, RequestContext)
+        and not context.over_websocket
+    ):
+        refusal = BadInput(
+            "subscriptions run over a WebSocket to /graphql "
+            "(graphql-transport-ws or graphql-ws), not over HTTP"
+        )
+        error = GraphQLError(refusal.message, original_error=refusal)
+        execution_context.result = ExecutionResult(data=None, errors=[error])
+
+
 def refuse_subscription(execution_context: ExecutionContext) -> None:
     """A subscription refused before execution (its limits, its credentials) raises here:
     Strawberry runs a subscription whatever result the hooks set, but not past an error."""
     result = execution_context.result
+    context = execution_context.context
     if (
         execution_context.operation_type is OperationType.SUBSCRIPTION
+        and isinstance(context, RequestContext)
+        and context.over_websocket  # over HTTP `execute` runs it, and honours the result
         and result is not None
         and result.errors
     ):

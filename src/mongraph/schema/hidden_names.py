@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import re
 
-from graphql import GraphQLSchema, is_input_object_type, is_object_type
+from graphql import GraphQLSchema, is_enum_type, is_input_object_type, is_object_type
 
 __all__ = ["NameMask"]
 
 _QUOTED = re.compile(r"'([^']*)'")
+# What a coercion message says after the type: the client's value, as Python prints it
+# ({'$ne': None}), and hints that name what the schema holds. Cut, not masked.
+_ECHOES = (
+    (re.compile(r"(cannot represent [^:]*value): .*$", re.DOTALL), r"\1."),
+    (re.compile(r'(cannot represent an? \w+): ".*"\. ', re.DOTALL), r"\1. "),
+    (re.compile(r", found: .*$", re.DOTALL), "."),
+    (re.compile(r"\s*Did you mean .*$", re.DOTALL), ""),
+)
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 MASK = "'…'"
 
 
 class NameMask:
-    """Masks the schema's type, field and argument names in messages about a document.
+    """Masks the schema's type, field, argument and enum value names in messages about a
+    document, and cuts the values and suggestions coercion messages echo.
 
     Example::
 
@@ -37,6 +46,8 @@ class NameMask:
                 for field_name, field in gtype.fields.items():
                     names.add(field_name)
                     names.update(getattr(field, "args", {}) or {})
+            elif is_enum_type(gtype):
+                names.update(gtype.values)
         self._names = frozenset(names)
 
     def apply(self, message: str, document: str) -> str:
@@ -47,4 +58,6 @@ class NameMask:
             hidden = any(n in self._names and n not in written for n in _NAME.findall(token))
             return MASK if hidden else match.group(0)
 
+        for echo, replacement in _ECHOES:
+            message = echo.sub(replacement, message)
         return _QUOTED.sub(mask, message)

@@ -8,7 +8,7 @@ from strawberry.types import ExecutionContext
 from ..errors import ErrorCode
 from ..observability import current_request
 
-__all__ = ["record_error_codes", "record_operation"]
+__all__ = ["record_error_codes", "record_operation", "record_viewer"]
 
 
 def _executed(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -28,6 +28,14 @@ def record_operation(execution_context: ExecutionContext) -> None:
         if operation is not None:
             info.operation_type = operation.operation.value
             info.operation = operation.name.value if operation.name else None
+
+
+def record_viewer(execution_context: ExecutionContext) -> None:
+    """Once authenticated: whether the request named an account (it may claim labels)."""
+    info = current_request()
+    context = execution_context.context
+    if info is not None and getattr(context, "viewer_or_none", None) is not None:
+        info.authenticated = True
 
 
 def record_error_codes(execution_context: ExecutionContext) -> None:

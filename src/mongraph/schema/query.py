@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 from typing import Annotated
 
 import strawberry
@@ -57,8 +57,8 @@ class Query:
     ) -> list[Node | None]:
         ctx = info.context
         node_resolvers.check_node_ids(ids)
-        found = list(await asyncio.gather(*(node_resolvers.resolve_node(ctx, i) for i in ids)))
-        await prefetch_objects(info, found)
+        found = await node_resolvers.resolve_nodes(ctx, ids)
+        await prefetch_objects(info, [n for n in found if not inspect.isawaitable(n)])
         return found
 
     @strawberry.field(description="The authenticated user; null without credentials.")

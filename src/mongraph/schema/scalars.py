@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -15,7 +16,10 @@ __all__ = ["CENT", "SCALAR_MAP"]
 
 def _parse_datetime(value: str) -> datetime:
     """ISO-8601 with a timezone, normalised to UTC (BSON dates are UTC instants)."""
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):  # Python's own words ("Invalid isoformat string") stay in
+        raise ValueError("not an ISO-8601 date and time, e.g. 2026-01-31T12:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError("a timezone is required, e.g. 2026-01-31T12:00:00Z")
     try:
@@ -36,11 +40,15 @@ DATETIME: ScalarDefinition = strawberry.scalar(
 )
 
 
+# ASCII digits only: Python's Decimal (and int) also take "12_3", " 12.50 ", "+5", "1E+2"
+# and other scripts' digits, none of which a client means as an amount of money.
+_MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?", re.ASCII)
+
+
 def _parse_decimal(value: str) -> Decimal:
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation as exc:
-        raise ValueError("not a decimal number") from exc
+    if not isinstance(value, str) or _MONEY.fullmatch(value) is None:
+        raise ValueError('an amount is digits with at most two decimals, e.g. "12.50"')
+    return Decimal(value)
 
 
 def _serialize_decimal(value: Any) -> str:
@@ -52,7 +60,8 @@ CENT = Decimal("0.01")
 
 DECIMAL: ScalarDefinition = strawberry.scalar(
     name="Decimal",
-    description='Exact decimal as a string, e.g. "12.50"; never a float.',
+    description="Exact decimal as a string of ASCII digits with at most two decimals, "
+    'e.g. "12.50"; never a float.',
     serialize=_serialize_decimal,
     parse_value=wrap_parser(_parse_decimal, "Decimal"),
 )
