@@ -1,16 +1,21 @@
 # The two commands a fresh clone needs: `make run` and `make test`.
 UV := $(shell scripts/ensure-uv)
 PYTEST_ARGS ?=
+# `make run PORT=8001 HOST=0.0.0.0`
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
 # Node.js 20 or newer builds GraphiQL (web/); without it the API still works.
 NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && echo yes)
 GRAPHIQL := src/mongraph/static/graphiql/manifest.json
 
-.PHONY: run test lint typecheck pytest schema sync sync-embedded web client-typescript client-python bench bench-workers load fuzz
+.PHONY: run test lint typecheck pytest schema sync web client-typescript client-python bench bench-workers load fuzz
 
-## Runs the gateway on http://127.0.0.1:8000/graphql (embedded database unless MONGODB_URI is set).
-run: sync-embedded web
-	$(UV) run --frozen --extra embedded mongraph serve
+## Runs the gateway in development mode on http://$(HOST):$(PORT)/graphql (embedded database
+## unless MONGODB_URI is set): field suggestions on, the dev key filled into GraphiQL.
+## The same environment as `make test` (`sync`), so switching between them installs nothing.
+run: sync web
+	MONGRAPH_DEV=$${MONGRAPH_DEV:-1} .venv/bin/mongraph serve --host $(HOST) --port $(PORT)
 
 ## Lints, type-checks, builds GraphiQL, checks the TypeScript client and runs the whole test suite.
 test: sync web lint typecheck client-typescript pytest
@@ -26,16 +31,13 @@ else
 endif
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
-	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm ci --engine-strict --no-audit --no-fund --loglevel=error
 
 $(GRAPHIQL): web/node_modules/.package-lock.json web/build.mjs $(wildcard web/src/*)
 	cd web && npm run --silent build
 
 sync:
 	$(UV) sync --frozen --extra embedded --group bench
-
-sync-embedded:
-	$(UV) sync --frozen --extra embedded --no-dev
 
 lint:
 	$(UV) run --frozen ruff check src tests bench

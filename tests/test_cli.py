@@ -29,10 +29,13 @@ async def test_create_user_prints_a_working_key_last(
 ) -> None:
     result = mongraph(store, mongodb_uri, "create-user", "--display-name", "Carol", "--admin")
     assert result.returncode == 0, result.stderr
-    secret = result.stdout.strip().splitlines()[-1]
+    first, *_, secret = result.stdout.strip().splitlines()
     assert secret.startswith("mgr_")
-    viewer = await GraphQLClient(http, secret).ok("{ viewer { displayName roles } }")
-    assert viewer["viewer"] == {"displayName": "Carol", "roles": ["USER", "ADMIN"]}
+    viewer = await GraphQLClient(http, secret).ok("{ viewer { id displayName roles } }")
+    assert viewer["viewer"]["displayName"] == "Carol"
+    assert viewer["viewer"]["roles"] == ["USER", "ADMIN"]
+    # the id printed is the one the API uses (a global id), not the database's
+    assert first == f"created user {viewer['viewer']['id']} (Carol, roles: USER, ADMIN)"
     stored = await store.db["users"].find_one({"displayName": "Carol"})
     assert stored is not None
     assert secret not in str(stored)  # only the hash is stored

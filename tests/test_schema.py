@@ -6,13 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graphql import build_schema, find_breaking_changes
+from graphql import GraphQLEnumType, GraphQLSchema, build_schema, find_breaking_changes
 
 from mongraph.schema.schema import export_sdl
 
 ROOT = Path(__file__).resolve().parents[1]
 # The design repository's contract (first edition), vendored: a clone has nothing beside it.
 CONTRACT = ROOT / "tests" / "contract" / "schema-contract.graphql"
+# Its second edition: additions marked by the issue that brings each ([production clients] …).
+CONTRACT_V2 = ROOT / "tests" / "contract" / "schema-contract-v2.graphql"
 
 
 def test_exported_schema_does_not_break_the_contract() -> None:
@@ -30,6 +32,39 @@ def test_the_contract_check_catches_a_breaking_change() -> None:
     assert changes == ["Field Conversation.messageCount was removed."]
 
 
+def marked_enum_values(mark: str) -> dict[str, set[str]]:
+    """Enum values of the second edition whose comment line above names `mark`."""
+    found: dict[str, set[str]] = {}
+    enum, marked = None, False
+    for line in CONTRACT_V2.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("enum "):
+            enum = stripped.split()[1]
+        elif stripped == "}":
+            enum = None
+        elif enum and stripped.startswith("#"):
+            marked = f"[{mark}]" in stripped
+            continue
+        elif enum and stripped and marked:
+            found.setdefault(enum, set()).add(stripped)
+        marked = False
+    return found
+
+
+def test_the_production_clients_error_codes_of_the_second_edition_are_served() -> None:
+    marked = marked_enum_values("production clients")
+    assert marked == {
+        "ErrorCode": {
+            "PERSISTED_QUERY_NOT_FOUND",
+            "PERSISTED_QUERY_NOT_IN_LIST",
+            "PERSISTED_QUERY_ID_REQUIRED",
+        }
+    }
+    exported = build_schema(export_sdl())
+    for enum, values in marked.items():
+        assert values <= set(exported.type_map[enum].values)  # type: ignore[union-attr]
+
+
 def test_committed_schema_matches_export_schema_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mongraph.cli", "export-schema"],
@@ -42,18 +77,43 @@ def test_committed_schema_matches_export_schema_command() -> None:
     assert result.stdout == export_sdl()
 
 
-def test_every_type_field_and_argument_is_described() -> None:
-    schema = build_schema(export_sdl())
-    undocumented: list[str] = []
+SHORTEST_DESCRIPTION = 20  # "Filter." or "The item." says nothing a reader did not know
+
+
+def short_descriptions(schema: GraphQLSchema) -> list[str]:
+    """Every type, field, argument, input field and enum value whose description is
+    missing or under the floor."""
+    short: list[str] = []
+
+    def check(where: str, description: str | None) -> None:
+        if len(description or "") < SHORTEST_DESCRIPTION:
+            short.append(f"{where}: {description!r}")
+
     for name, gtype in schema.type_map.items():
         if name.startswith("__") or name in {"String", "Int", "Float", "Boolean", "ID"}:
             continue
-        if not gtype.description:
-            undocumented.append(name)
+        check(name, gtype.description)
+        if isinstance(gtype, GraphQLEnumType):
+            for value_name, value in gtype.values.items():
+                check(f"{name}.{value_name}", value.description)
         for field_name, field in getattr(gtype, "fields", {}).items():
-            if not field.description:
-                undocumented.append(f"{name}.{field_name}")
+            check(f"{name}.{field_name}", field.description)
             for arg_name, arg in getattr(field, "args", {}).items():
-                if not arg.description:
-                    undocumented.append(f"{name}.{field_name}({arg_name})")
-    assert undocumented == []
+                check(f"{name}.{field_name}({arg_name})", arg.description)
+    return short
+
+
+def test_every_type_field_argument_and_enum_value_says_something() -> None:
+    assert short_descriptions(build_schema(export_sdl())) == []
+
+
+def test_the_description_floor_catches_a_terse_enum_value() -> None:
+    schema = build_schema(export_sdl())
+    schema.type_map["ErrorCode"].values["NOT_FOUND"].description = "Not found."  # type: ignore[union-attr]
+    assert short_descriptions(schema) == ["ErrorCode.NOT_FOUND: 'Not found.'"]
+
+
+def test_every_error_code_says_whether_it_is_retryable() -> None:
+    codes = build_schema(export_sdl()).type_map["ErrorCode"].values  # type: ignore[union-attr]
+    unclear = [name for name, value in codes.items() if "etry" not in value.description]
+    assert unclear == []

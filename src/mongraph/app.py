@@ -16,9 +16,8 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Send
 from starlette.types import Scope as Scope_
 from starlette.websockets import WebSocket
@@ -37,7 +36,7 @@ from .datastore.client import Datastore
 from .datastore.errors import is_unavailable
 from .datastore.repository import Scope
 from .errors import ErrorCode
-from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage
+from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage, assets_app
 from .http_refusals import (
     BodyReader,
     MalformedRequest,
@@ -52,12 +51,14 @@ from .observability import Telemetry, record_errors
 from .observability.exposition import metrics_page
 from .observability.middleware import RequestObserver
 from .origins import CrossOrigin, OriginPolicy, parse_origins
+from .persisted import NamedRequest, PersistedOperations, Refused, document_id_in
 from .schema.schema import build_schema
 from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
     from opentelemetry.trace import TracerProvider
+    from strawberry.http.base import BaseRequestProtocol
 
 __all__ = ["GraphQLApp", "create_app"]
 
@@ -83,8 +84,9 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         ide: GraphiQLPage,
         origins: OriginPolicy,
     ) -> None:
+        persisted = PersistedOperations(settings, store_of)
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, persisted.required),
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -94,6 +96,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._settings = settings
         self._ide = ide
         self._keys = KeyCache(settings.mongraph_key_cache_seconds)
+        self._persisted = persisted
         self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
         self._origins = origins
         self.max_frame_bytes = settings.mongraph_max_body_bytes
@@ -132,6 +135,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names its document (a persisted query or a documentId)."""
+        named = {"documentId", "extensions"} & set(request.query_params)
+        return not named and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, list):
+            return parsed  # refused as a batch by Strawberry before it gets here
+        document_id = await document_id_in(request.method, request.query_params, request.get_body)
+        return NamedRequest(**vars(parsed), document_id=document_id)
+
     async def execute_single(
         self,
         request: Request,
@@ -142,14 +159,28 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """One HTTP operation, every database command in it bounded by `MONGRAPH_DB_TIMEOUT`."""
-        if request.method == "GET" and names_a_mutation(
-            request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
-        ):
-            raise MutationOverGet("mutations are not allowed over GET; send them with POST")
         with Datastore.deadline(self._settings.mongraph_db_timeout):
+            try:  # a persisted operation's document, before anything parses it
+                resolved = await self._persisted.resolve(request_data)
+            except Refused as refused:
+                record_errors([refused.code.value])
+                return self._negotiate(request, sub_response, refused.result())
+            request_data = resolved.request
+            if request.method == "GET" and names_a_mutation(
+                request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
+            ):
+                raise MutationOverGet("mutations are not allowed over GET; send them with POST")
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
+            await self._persisted.remember(resolved, result, context.viewer_or_none)
+        return self._negotiate(request, sub_response, result)
+
+    @staticmethod
+    def _negotiate(
+        request: Request, sub_response: Response, result: ExecutionResult
+    ) -> ExecutionResult:
+        """`application/graphql-response+json` when preferred, with a request error's status."""
         if prefers_graphql_response(request.headers.get("accept")):
             sub_response.media_type = GRAPHQL_RESPONSE
             status = request_error_status(result)
@@ -341,13 +372,14 @@ def create_app(
     )
     graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir), origins)
     routes = [
+        Route("/", lambda _: RedirectResponse("/graphql")),  # where a browser lands first
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
     if graphiql_dir.is_dir():
-        routes.append(Mount(ASSETS_PATH, StaticFiles(directory=graphiql_dir)))
+        routes.append(Mount(ASSETS_PATH, assets_app(graphiql_dir)))
     metrics = telemetry.metrics
     if metrics is not None and (settings.mongraph_dev or settings.mongraph_metrics_token):
         routes.append(Route("/metrics", metrics_page(metrics, settings.mongraph_metrics_token)))

@@ -21,11 +21,16 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 log = logging.getLogger("mongraph")
+CONNECTIONS_GRACE = 1
+"""Seconds `serve` gives open connections (GraphiQL's WebSocket) to close on Ctrl+C."""
+DATABASE_GRACE = 0.5
+"""Then the embedded database's (Ctrl+C reached it too; its journal covers a kill)."""
 
 
 @contextmanager
-def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
-    """`(uri, embedded)`: MONGODB_URI when set, else the embedded server (started or attached)."""
+def database_uri(settings: Settings, stop_grace: float = 15.0) -> Iterator[tuple[str, bool]]:
+    """`(uri, embedded)`: MONGODB_URI when set, else the embedded server (started or attached,
+    and stopped with `stop_grace` seconds to shut down before it is killed)."""
     if settings.mongodb_uri:
         yield settings.mongodb_uri, False
         return
@@ -35,7 +40,7 @@ def database_uri(settings: Settings) -> Iterator[tuple[str, bool]]:
     try:
         yield server.start(), True
     finally:
-        server.stop()
+        server.stop(stop_grace)
 
 
 @asynccontextmanager
@@ -108,6 +113,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from .datastore.documents import IdentityDoc, utcnow
     from .datastore.migrate import MigrationError
     from .errors import DomainError
+    from .schema.ids import encode_global_id
 
     roles = ["USER", "ADMIN"] if args.admin else ["USER"]
     name = args.display_name.strip()
@@ -144,7 +150,8 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
                 identity=identity,
                 service_platform=service_platform,
             )
-            print(f"created user {user.id} ({name}, roles: {', '.join(roles)})")
+            global_id = encode_global_id("User", user.id)  # what every `id:` argument takes
+            print(f"created user {global_id} ({name}, roles: {', '.join(roles)})")
             return key.secret
 
     with database_uri(settings) as (uri, embedded):
@@ -157,6 +164,24 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
             return _refused(error)
     print(secret)
     return 0
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, no such address), or None if it can."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        return f"unknown host ({error.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return f"{error.strerror or error}; pick another with --port (make run PORT=8001)"
+    return None
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -176,7 +201,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if refusal is not None:
         return _refused(ValueError(refusal))
     configure_logging(settings.mongraph_log_format)
-    with database_uri(settings) as (uri, embedded):
+    taken = port_taken(args.host, args.port)
+    if taken is not None:  # before the database, the banner and the key: one plain line
+        print(f"error: cannot listen on {args.host}:{args.port}: {taken}", file=sys.stderr)
+        return 1
+    with database_uri(settings, stop_grace=DATABASE_GRACE) as (uri, embedded):
 
         async def prepare() -> str | None:
             """Checks (or migrates) the database; on the embedded one, the demo data and key."""
@@ -228,7 +257,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         startup = None if prepared else check_version
         app = create_app(connect, settings, on_startup=startup, live_updates=True)
         app.state.graphiql_api_key = dev_key  # shown in GraphiQL in dev mode only
-        uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            timeout_graceful_shutdown=CONNECTIONS_GRACE,  # Ctrl+C: GraphiQL's socket
+            **uvicorn_options(settings),
+        )
     return 0
 
 

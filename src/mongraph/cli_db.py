@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TextIO
 
-from .config import Settings, parse_duration
+from .config import Settings, format_duration, parse_duration
 
 if TYPE_CHECKING:
     from .datastore.client import Datastore
@@ -111,7 +111,10 @@ async def _purge(store: Datastore, settings: Settings, args: argparse.Namespace)
 
     older_than = args.older_than or settings.mongraph_retention
     verb = "would purge" if args.dry_run else "purged"
-    print(f"{'dry run: ' if args.dry_run else ''}soft-deleted trees deleted over {older_than} ago")
+    deleted = f"trees soft-deleted more than {format_duration(older_than)} ago"
+    print(
+        f"dry run, nothing is deleted: counting {deleted}" if args.dry_run else f"purging {deleted}"
+    )
     summary = await purge_expired(
         store,
         older_than=older_than,

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .origins import parse_origins
 
-__all__ = ["DEV_CURSOR_SECRET", "Settings", "get_settings", "parse_duration"]
+__all__ = ["DEV_CURSOR_SECRET", "Settings", "format_duration", "get_settings", "parse_duration"]
 
 DEV_CURSOR_SECRET = "mongraph-dev-cursor-secret"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -27,6 +27,16 @@ def parse_duration(text: str) -> timedelta:
     if match is None or int(match[1]) == 0:
         raise ValueError(f"not a positive duration like 30d, 12h, 90m: {text!r}")
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def format_duration(duration: timedelta) -> str:
+    """`timedelta(days=30)` as "30 days", in the largest unit that divides it exactly."""
+    seconds = int(duration.total_seconds())
+    for unit, size in (("week", 604_800), ("day", 86_400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 class Settings(BaseSettings):
@@ -157,6 +167,26 @@ class Settings(BaseSettings):
         description="How long soft-deleted trees are kept before `purge-expired` removes them.",
     )
 
+    mongraph_trusted_documents: Path | None = Field(
+        default=None,
+        description="A JSON manifest {sha256: document} of the app's operations, which "
+        "clients may then send by `documentId` (GraphQL Code Generator's client preset "
+        "writes it with `persistedDocuments`).",
+    )
+    mongraph_trusted_only: bool = Field(
+        default=False,
+        description="Run only the documents of MONGRAPH_TRUSTED_DOCUMENTS: any other is "
+        "refused before it is parsed.",
+    )
+    mongraph_apq_max_documents: int = Field(
+        default=10_000, ge=1, description="Automatic persisted queries kept (oldest go first)."
+    )
+    mongraph_apq_max_bytes: int = Field(
+        default=16_000_000,
+        ge=4096,
+        description="Bytes of automatic persisted queries kept (oldest go first).",
+    )
+
     mongraph_metrics: bool = Field(
         default=True, description="Serve Prometheus metrics on /metrics."
     )
@@ -196,6 +226,12 @@ class Settings(BaseSettings):
     @classmethod
     def _retention_is_a_duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _trusted_only_has_a_list(self) -> Settings:
+        if self.mongraph_trusted_only and self.mongraph_trusted_documents is None:
+            raise ValueError("MONGRAPH_TRUSTED_ONLY=1 needs MONGRAPH_TRUSTED_DOCUMENTS=<file>")
+        return self
 
     @field_validator("mongraph_cors_origins")
     @classmethod

@@ -147,13 +147,15 @@ class EmbeddedServer:
         self.port = port
         return True
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 15.0) -> None:
+        """Asks the server to stop and gives it `grace` seconds before killing it (its
+        storage recovers from its journal at the next start)."""
         process, self._process = self._process, None
         if process is None:
             return
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

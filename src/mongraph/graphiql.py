@@ -9,9 +9,16 @@ make it; the API itself does not depend on it.
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Scope
 
 __all__ = [
     "ASSETS_DIR",
@@ -19,11 +26,38 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "DEFAULT_QUERY",
     "HEADERS_TEMPLATE",
+    "IMMUTABLE",
     "GraphiQLPage",
+    "assets_app",
 ]
 
 ASSETS_DIR = Path(__file__).parent / "static" / "graphiql"
 ASSETS_PATH = "/static/graphiql"
+IMMUTABLE = "public, max-age=31536000, immutable"
+_HASHED = re.compile(r"-[A-Z0-9]{8}\.[a-z]+$")  # esbuild's `[name]-[hash]` file names
+
+
+class _CachedAssets(StaticFiles):
+    """A file whose name carries its content's hash never changes: browsers keep it for a
+    year; the others (`manifest.json`, license notes) are revalidated."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        hashed = _HASHED.search(os.fspath(full_path))
+        response.headers["Cache-Control"] = IMMUTABLE if hashed else "no-cache"
+        return response
+
+
+def assets_app(directory: Path) -> ASGIApp:
+    """The built bundle (5 MB of JavaScript), gzip-compressed for clients that accept it."""
+    return GZipMiddleware(_CachedAssets(directory=directory), minimum_size=1024)
+
 
 DEFAULT_QUERY = """\
 # Welcome to mongraph! Put your API key in the Headers

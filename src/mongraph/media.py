@@ -20,6 +20,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _STATUS = {
     ErrorCode.UNAUTHENTICATED.value: 401,
     ErrorCode.FORBIDDEN.value: 403,
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND.value: 404,
     ErrorCode.INTERNAL.value: 500,
     ErrorCode.SERVICE_UNAVAILABLE.value: 503,
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -177,3 +178,17 @@ async def test_generated_client_raises_coded_graphql_errors(
         with pytest.raises(m.GraphQLClientGraphQLMultiError) as raised:
             await c.storyboard_tree(id="UHJvamVjdDox")
     assert [e.extensions["code"] for e in raised.value.errors] == ["UNAUTHENTICATED"]
+
+
+async def test_the_readme_example_runs_as_written(
+    client_module: ModuleType, gateway: str, alice: MadeUser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    (example,) = re.findall(r"^```python\n(.*?)^```", readme, re.MULTILINE | re.DOTALL)
+    assert "asyncio.run(main())" in example
+    example = example.replace("http://127.0.0.1:8000/graphql", gateway)
+    example = example.replace("mgr_…", alice.secret).replace("asyncio.run(main())", "")
+    namespace: dict[str, Any] = {}
+    exec(compile(example, "README.md", "exec"), namespace)  # the generated client on sys.path
+    await namespace["main"]()
+    assert capsys.readouterr().out == "Demo 0\n"

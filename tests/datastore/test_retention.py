@@ -185,9 +185,11 @@ async def test_the_command_prints_progress_and_a_summary(
     assert (kept, dry, real, bad) == (0, 0, 0, 2)
     assert "not a positive duration" in out.err
     lines = out.out.splitlines()
-    assert lines[0] == "soft-deleted trees deleted over 90 days, 0:00:00 ago"
+    assert lines[0] == "purging trees soft-deleted more than 90 days ago"
     assert lines[1].startswith("purged 0 tree(s), 0 document(s) deleted before ")
-    assert lines[2] == "dry run: soft-deleted trees deleted over 30 days, 0:00:00 ago"
+    assert (
+        lines[2] == "dry run, nothing is deleted: counting trees soft-deleted more than 30 days ago"
+    )
     # a dry run examines the scenes and clips too: a real run finds them gone with their project
     progress = [
         f"  {n}: {d}/3 ({p}%)"

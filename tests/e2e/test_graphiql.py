@@ -14,7 +14,7 @@ import httpx
 from mongraph.app import create_app
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
-from mongraph.graphiql import ASSETS_DIR, CONTENT_SECURITY_POLICY, DEFAULT_QUERY
+from mongraph.graphiql import ASSETS_DIR, CONTENT_SECURITY_POLICY, DEFAULT_QUERY, IMMUTABLE
 from tests.utils import required
 from tests.utils.factories import MadeUser
 
@@ -169,3 +169,26 @@ async def test_the_config_cannot_break_out_of_its_script_element(
     assert page.inline_scripts == []
     assert page.config is not None
     assert "</script>" in page.config["defaultHeaders"]
+
+
+async def test_the_bundle_is_served_compressed_and_cached_by_its_hashed_name(
+    http: httpx.AsyncClient,
+) -> None:
+    manifest = json.loads(required.built(ASSETS_DIR / "manifest.json", "make web").read_text())
+    script = await http.get(
+        f"/static/graphiql/{manifest['script']}", headers={"Accept-Encoding": "gzip"}
+    )
+    assert script.status_code == 200
+    assert script.headers["content-encoding"] == "gzip"
+    size = (ASSETS_DIR / manifest["script"]).stat().st_size
+    assert script.num_bytes_downloaded * 3 < size  # what went over the wire
+    assert len(script.content) == size  # and what it decompresses to
+    assert script.headers["cache-control"] == IMMUTABLE  # the name changes with the content
+    listing = await http.get("/static/graphiql/manifest.json")
+    assert listing.headers["cache-control"] == "no-cache"  # the same name, new content
+
+
+async def test_the_root_leads_to_graphiql(http: httpx.AsyncClient) -> None:
+    response = await http.get("/", headers=BROWSER)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/graphql"

@@ -12,7 +12,7 @@ from ..context import RequestContext
 from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
 from ..resolvers.prefetch import Resolved
 from ..resolvers.relation_kinds import ChildCount, ChildPage, ParentLink
-from .common import Connection, Node, SoftDeletable
+from .common import Connection, Node, SoftDeletable, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 
@@ -28,23 +28,39 @@ __all__ = [
 
 Info = strawberry.Info[RequestContext, None]
 PageSize = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")]
-Cursor = Annotated[str | None, strawberry.argument(description="An edge's cursor.")]
+Cursor = Annotated[
+    str | None,
+    strawberry.argument(description="An edge's `cursor` from an earlier page of this list."),
+]
 
 
-@strawberry.enum(description="Whether a conversation is in the inbox or archived.")
+@described_enum(
+    "Whether a conversation is in the inbox or archived.",
+    ACTIVE="In the inbox: the default for a new conversation.",
+    ARCHIVED="Moved out of the inbox; still readable and searchable.",
+)
 class ConversationStatus(Enum):
     ACTIVE = "ACTIVE"
     ARCHIVED = "ARCHIVED"
 
 
-@strawberry.enum(description="Who a message speaks for.")
+@described_enum(
+    "Who a message speaks for.",
+    USER="Written by the person who owns the conversation.",
+    ASSISTANT="Written by the assistant in answer to the user.",
+    SYSTEM="An instruction or notice from the system, not a person.",
+)
 class MessageRole(Enum):
     USER = "USER"
     ASSISTANT = "ASSISTANT"
     SYSTEM = "SYSTEM"
 
 
-@strawberry.enum(description="Kind of a message part.")
+@described_enum(
+    "Kind of a message part.",
+    TEXT="Plain text, in the part's `text`.",
+    IMAGE="An image, by the http(s) URL in the part's `url`.",
+)
 class ContentType(Enum):
     TEXT = "TEXT"
     IMAGE = "IMAGE"
@@ -52,7 +68,7 @@ class ContentType(Enum):
 
 @strawberry.type(description="A part of a message: text, or an image by URL.")
 class MessageContent:
-    type: ContentType = strawberry.field(description="Kind of part.")
+    type: ContentType = strawberry.field(description="Whether this part is text or an image.")
     text: str | None = strawberry.field(description="The text of a TEXT part.")
     url: str | None = strawberry.field(description="The URL of an IMAGE part.")
 
@@ -64,14 +80,18 @@ class MessageContent:
 @strawberry.type(description="How an assistant message was produced.")
 class MessageMetadata:
     source_modules: list[str] = strawberry.field(description="Modules that contributed.")
-    processing_time_ms: int | None = strawberry.field(description="Time it took.")
+    processing_time_ms: int | None = strawberry.field(
+        description="Milliseconds it took to produce the message."
+    )
 
 
 @strawberry.type(description="A conversation: its owner posts, the users it is shared with read.")
 class Conversation(Node, SoftDeletable):
     doc: strawberry.Private[ConversationDoc]
     title: str = strawberry.field(description="Title, 1 to 200 characters.")
-    status: ConversationStatus = strawberry.field(description="Inbox or archive.")
+    status: ConversationStatus = strawberry.field(
+        description="Whether the conversation is in the inbox or archived."
+    )
     folder_path: str | None = strawberry.field(description="Folder, e.g. /work/ideas.")
     last_message_at: datetime | None = strawberry.field(
         description="When the newest live message was posted; null without messages."
@@ -93,7 +113,9 @@ class Conversation(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="Who owns it.", graphql_type=UserProfile)
+    @strawberry.field(
+        description="The account that owns it, as others see it.", graphql_type=UserProfile
+    )
     def owner(self, info: Info) -> Resolved[UserProfile]:
         return _conversation_owner.resolve(info, self.doc)
 
@@ -102,7 +124,7 @@ class Conversation(Node, SoftDeletable):
         users = await info.context.loaders.by_id("users").load_many(self.doc.shared_with)
         return [UserProfile.from_doc(u) for u in users if u is not None]
 
-    @strawberry.field(description="Live messages.", graphql_type=int)
+    @strawberry.field(description="Number of its messages that are not deleted.", graphql_type=int)
     def message_count(self, info: Info) -> Resolved[int]:
         return _conversation_message_count.resolve(info, self.doc)
 
@@ -132,10 +154,12 @@ class Conversation(Node, SoftDeletable):
 @strawberry.type(description="A message of a conversation.")
 class Message(Node, SoftDeletable):
     doc: strawberry.Private[MessageDoc]
-    role: MessageRole = strawberry.field(description="Who it speaks for.")
+    role: MessageRole = strawberry.field(
+        description="Who the message speaks for: the user, the assistant or the system."
+    )
     content: list[MessageContent] = strawberry.field(description="Its parts, in order.")
     metadata: MessageMetadata | None = strawberry.field(description="How it was produced.")
-    created_at: datetime = strawberry.field(description="When it was posted.")
+    created_at: datetime = strawberry.field(description="When the message was posted (UTC).")
     edited_at: datetime | None = strawberry.field(description="When it was last edited.")
 
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from .chat import ContentType, Conversation, ConversationStatus, Message, MessageRole
-from .common import SortDirection, UserError
+from .common import SortDirection, UserError, described_enum
 
 __all__ = [
     "ConversationFilter",
@@ -33,7 +33,7 @@ _ERRORS = "Why it failed, if it did (the object is then null)."
 @strawberry.input(description="Narrows the `conversations` list; all given conditions must hold.")
 class ConversationFilter:
     status: ConversationStatus | None = strawberry.field(
-        default=None, description="Only this status."
+        default=None, description="Only the items whose status is this one."
     )
     title_contains: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the title (taken literally)."
@@ -41,7 +41,12 @@ class ConversationFilter:
     folder_path: str | None = strawberry.field(default=None, description="Exactly this folder.")
 
 
-@strawberry.enum(description="What the `conversations` list is sorted by.")
+@described_enum(
+    "What the `conversations` list is sorted by.",
+    LAST_MESSAGE_AT="By the time of the latest live message (empty ones last).",
+    CREATED_AT="By when the conversation was created.",
+    TITLE="By title, as stored (byte order).",
+)
 class ConversationOrderField(Enum):
     LAST_MESSAGE_AT = "LAST_MESSAGE_AT"
     CREATED_AT = "CREATED_AT"
@@ -50,14 +55,15 @@ class ConversationOrderField(Enum):
 
 @strawberry.input(description="Sort order of the `conversations` list (ties broken by id).")
 class ConversationOrder:
-    field: ConversationOrderField = strawberry.field(description="The sort key.")
+    field: ConversationOrderField = strawberry.field(description="The field the list is sorted by.")
     direction: SortDirection = strawberry.field(
         default=SortDirection.DESC, description="Ascending or descending."
     )
 
 
 ConversationFilterArg = Annotated[
-    ConversationFilter | None, strawberry.argument(description="Filter.")
+    ConversationFilter | None,
+    strawberry.argument(description="Only the items that match every field set here."),
 ]
 ConversationOrderArg = Annotated[
     ConversationOrder | None, strawberry.argument(description="Default: LAST_MESSAGE_AT DESC.")
@@ -67,15 +73,21 @@ ConversationOrderArg = Annotated[
 @strawberry.input(description="A new conversation, owned by the viewer.")
 class CreateConversationInput:
     title: str = strawberry.field(description="1 to 200 characters.")
-    folder_path: str | None = strawberry.field(default=UNSET, description="Folder.")
+    folder_path: str | None = strawberry.field(
+        default=UNSET, description="A folder path to file the conversation under."
+    )
 
 
 @strawberry.input(description="Changes to a conversation; omitted fields stay as they are.")
 class UpdateConversationInput:
-    id: strawberry.ID = strawberry.field(description="The conversation.")
+    id: strawberry.ID = strawberry.field(description="Global id of the conversation.")
     title: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
-    status: ConversationStatus | None = strawberry.field(default=UNSET, description="Status.")
-    folder_path: str | None = strawberry.field(default=UNSET, description="Folder.")
+    status: ConversationStatus | None = strawberry.field(
+        default=UNSET, description="Move the conversation to the inbox or to the archive."
+    )
+    folder_path: str | None = strawberry.field(
+        default=UNSET, description="A folder path to file the conversation under."
+    )
 
 
 @strawberry.input(
@@ -90,21 +102,32 @@ class ShareConversationInput:
 @strawberry.input(description="A part of a message.")
 class MessageContentInput:
     type: ContentType = strawberry.field(description="TEXT needs `text`, IMAGE needs `url`.")
-    text: str | None = strawberry.field(default=UNSET, description="At most 32 KB.")
-    url: str | None = strawberry.field(default=UNSET, description="An http(s) URL.")
+    text: str | None = strawberry.field(
+        default=UNSET, description="The part's text, at most 32 KB."
+    )
+    url: str | None = strawberry.field(
+        default=UNSET, description="Where the file is: an http or https URL."
+    )
 
 
 @strawberry.input(description="A message to post (the conversation's owner posts).")
 class PostMessageInput:
-    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
-    role: MessageRole = strawberry.field(default=MessageRole.USER, description="Who it speaks for.")
-    content: list[MessageContentInput] = strawberry.field(description="1 to 20 parts.")
+    conversation_id: strawberry.ID = strawberry.field(description="Global id of the conversation.")
+    role: MessageRole = strawberry.field(
+        default=MessageRole.USER,
+        description="Who the message speaks for: the user, the assistant or the system.",
+    )
+    content: list[MessageContentInput] = strawberry.field(
+        description="The message's parts, 1 to 20 of them."
+    )
 
 
 @strawberry.input(description="New content for a message (its author only).")
 class EditMessageInput:
-    id: strawberry.ID = strawberry.field(description="The message.")
-    content: list[MessageContentInput] = strawberry.field(description="1 to 20 parts.")
+    id: strawberry.ID = strawberry.field(description="Global id of the message.")
+    content: list[MessageContentInput] = strawberry.field(
+        description="The message's parts, 1 to 20 of them."
+    )
 
 
 @strawberry.type(description="Result of a conversation mutation.")

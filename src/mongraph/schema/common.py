@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from ..errors import DomainError, ErrorCode
+from ..errors import ERROR_CODE_MEANINGS, DomainError, ErrorCode
 
 __all__ = [
     "CascadePayload",
@@ -22,16 +22,46 @@ __all__ = [
     "SoftDeletable",
     "SortDirection",
     "UserError",
+    "described_enum",
 ]
 
 T = TypeVar("T")
 
-ErrorCodeEnum = strawberry.enum(
-    ErrorCode, description="Codes of `userErrors` and of `extensions.code` on GraphQL errors."
+E = TypeVar("E", bound=type[Enum])
+
+
+def described_enum(description: str, **values: str) -> Callable[[E], E]:
+    """`strawberry.enum` with a description for each value (every one is required).
+
+    Example::
+
+        @described_enum("Sort direction.", ASC="Smallest first.", DESC="Largest first.")
+        class SortDirection(Enum): ...
+    """
+
+    def wrap(cls: E) -> E:
+        missing = {member.name for member in cls} - set(values)
+        if missing:
+            raise TypeError(f"{cls.__name__}: no description for {sorted(missing)}")
+        wrapped = strawberry.enum(cls, description=description)
+        for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
+            value.description = values[value.name]
+        return wrapped
+
+    return wrap
+
+
+ErrorCodeEnum = described_enum(
+    "Codes of `userErrors` and of `extensions.code` on GraphQL errors.",
+    **{code.name: meaning for code, meaning in ERROR_CODE_MEANINGS.items()},
+)(ErrorCode)
+
+
+@described_enum(
+    "Sort direction of an ordered list.",
+    ASC="Ascending: smallest (or oldest, or A) first.",
+    DESC="Descending: largest (or newest, or Z) first.",
 )
-
-
-@strawberry.enum(description="Sort direction of an ordered list.")
 class SortDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
@@ -85,7 +115,7 @@ class Edge(Generic[T]):
     cursor: str = strawberry.field(
         resolver=_edge_cursor, description="Opaque position of this item, for `after`/`before`."
     )
-    node: T = strawberry.field(description="The item.")
+    node: T = strawberry.field(description="The object at this place in the list.")
     cursors: strawberry.Private[Sequence[str]]
     index: strawberry.Private[int]
 
@@ -128,5 +158,9 @@ class CascadePayload:
 
 @strawberry.input(description="An inclusive range of instants; either end may be open.")
 class DateTimeRange:
-    from_: datetime | None = strawberry.field(name="from", default=None, description="Not before.")
-    to: datetime | None = strawberry.field(default=None, description="Not after.")
+    from_: datetime | None = strawberry.field(
+        name="from", default=None, description="Only instants at or after this one."
+    )
+    to: datetime | None = strawberry.field(
+        default=None, description="Only instants at or before this one."
+    )

@@ -24,7 +24,7 @@ from ..resolvers.relation_kinds import ChildOne, ChildPage, ParentLink
 from ..resolvers.storyboard import list_projects
 from .chat import Conversation
 from .chat_inputs import ConversationFilterArg, ConversationOrderArg
-from .common import Connection, Node
+from .common import Connection, Node, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 from .storyboard import Project
@@ -52,16 +52,25 @@ __all__ = [
 Info = strawberry.Info[RequestContext, None]
 
 
-@strawberry.enum(description="Whether an account may use the API.")
+@described_enum(
+    "Whether an account may use the API.",
+    ACTIVE="The account may use the API with its keys.",
+    SUSPENDED="Its keys are refused with FORBIDDEN until an admin reactivates it.",
+    DELETED="The account is closed: its keys are refused with FORBIDDEN.",
+)
 class UserStatus(Enum):
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
     DELETED = "DELETED"
 
 
-@strawberry.enum(
-    description="What an account may do; admins may act on anyone's objects; a SERVICE is "
-    "a platform adapter (a Telegram or Discord bot, an email sender) for one platform."
+@described_enum(
+    "What an account may do; admins may act on anyone's objects; a SERVICE speaks for "
+    "one platform.",
+    USER="Acts on their own objects and those shared with them.",
+    ADMIN="May also read and change anyone's objects by id and manage accounts.",
+    SERVICE="A platform adapter (a Telegram or Discord bot, an email sender) for one "
+    "platform: links that platform's identities and reads the users linked on it.",
 )
 class Role(Enum):
     USER = "USER"
@@ -69,7 +78,13 @@ class Role(Enum):
     SERVICE = "SERVICE"
 
 
-@strawberry.enum(description="Where a linked identity lives.")
+@described_enum(
+    "Where a linked identity lives.",
+    TELEGRAM="A Telegram account, by its user id there.",
+    DISCORD="A Discord account, by its user id there.",
+    WEB="An account of the web app, by its id there.",
+    EMAIL="An email address, which is the identity's id.",
+)
 class Platform(Enum):
     TELEGRAM = "TELEGRAM"
     DISCORD = "DISCORD"
@@ -77,13 +92,23 @@ class Platform(Enum):
     EMAIL = "EMAIL"
 
 
-@strawberry.enum(description="The blockchain of a wallet.")
+@described_enum(
+    "The blockchain of a wallet.",
+    ETH="Ethereum: 0x addresses, stored in lowercase.",
+    SOL="Solana: base58 addresses, stored as given.",
+)
 class Chain(Enum):
     ETH = "ETH"
     SOL = "SOL"
 
 
-@strawberry.enum(description="Kind of credit movement; only DEBIT takes credit away.")
+@described_enum(
+    "Kind of credit movement; only DEBIT takes credit away.",
+    CREDIT="Credit added, for example a purchase.",
+    DEBIT="Credit spent; refused if the balance would go below zero.",
+    BONUS="Credit given as a reward or promotion.",
+    REFUND="Credit given back for something that was charged.",
+)
 class TransactionType(Enum):
     CREDIT = "CREDIT"
     DEBIT = "DEBIT"
@@ -96,7 +121,7 @@ class LinkedIdentity:
     platform: Platform = strawberry.field(description="Where the identity lives.")
     external_id: str = strawberry.field(description="Its id on that platform, as a string.")
     username: str | None = strawberry.field(description="Its handle on that platform.")
-    linked_at: datetime = strawberry.field(description="When it was linked.")
+    linked_at: datetime = strawberry.field(description="When the identity was linked (UTC).")
     verified_at: datetime | None = strawberry.field(
         description="When the link was proven (a redeemed link code, or an admin); "
         "null for links made before proofs."
@@ -115,10 +140,10 @@ class LinkedIdentity:
 
 @strawberry.type(description="A crypto wallet of an account (ETH addresses stored lower-case).")
 class Wallet:
-    chain: Chain = strawberry.field(description="Its blockchain.")
-    address: str = strawberry.field(description="Its address.")
+    chain: Chain = strawberry.field(description="The blockchain the wallet lives on.")
+    address: str = strawberry.field(description="The wallet's address on its chain.")
     is_primary: bool = strawberry.field(description="Whether it is the account's primary wallet.")
-    added_at: datetime = strawberry.field(description="When it was added.")
+    added_at: datetime = strawberry.field(description="When it was added (UTC).")
     verified_at: datetime | None = strawberry.field(
         description="When ownership was proven by a signature (or set by an admin); "
         "null for wallets added before proofs."
@@ -143,7 +168,7 @@ class ApiKey(Node):
     prefix: str = strawberry.field(
         description="The first characters of the secret, to recognise it."
     )
-    created_at: datetime = strawberry.field(description="When it was made.")
+    created_at: datetime = strawberry.field(description="When the key was created (UTC).")
     last_used_at: datetime | None = strawberry.field(description="Last use, to the minute.")
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked; null while valid."
@@ -164,7 +189,7 @@ class ApiKey(Node):
 @strawberry.type(description="An account's credit balance and experience points.")
 class Economy:
     usd_credit: Decimal = strawberry.field(description='Balance in US dollars, e.g. "12.50".')
-    exp: int = strawberry.field(description="Experience points.")
+    exp: int = strawberry.field(description="Experience points the account has earned.")
 
     @classmethod
     def from_doc(cls, doc: EconomyDoc | None) -> Economy:
@@ -176,12 +201,16 @@ class Economy:
 @strawberry.type(description="An entry of an account's append-only credit ledger.")
 class CreditTransaction(Node):
     doc: strawberry.Private[TransactionDoc]
-    type: TransactionType = strawberry.field(description="Kind of movement.")
+    type: TransactionType = strawberry.field(
+        description="Kind of credit movement; only DEBIT takes credit away."
+    )
     amount_usd: Decimal = strawberry.field(description="Amount moved (always positive).")
     balance_after: Decimal = strawberry.field(description="The balance right after it.")
-    description: str | None = strawberry.field(description="Why.")
+    description: str | None = strawberry.field(
+        description="Why the credit moved, in the words of whoever moved it."
+    )
     idempotency_key: str | None = strawberry.field(description="The caller's key for this entry.")
-    created_at: datetime = strawberry.field(description="When it happened.")
+    created_at: datetime = strawberry.field(description="When the movement was recorded (UTC).")
 
     @classmethod
     def from_doc(cls, doc: TransactionDoc) -> CreditTransaction:
@@ -212,7 +241,7 @@ class User(Node):
     status: UserStatus = strawberry.field(description="Suspended accounts cannot use the API.")
     roles: list[Role] = strawberry.field(description="What the account may do.")
     identities: list[LinkedIdentity] = strawberry.field(description="Linked platform identities.")
-    wallets: list[Wallet] = strawberry.field(description="Crypto wallets.")
+    wallets: list[Wallet] = strawberry.field(description="The account's crypto wallets.")
     primary_wallet: Wallet | None = strawberry.field(description="The primary wallet, if any.")
     api_keys: list[ApiKey] = strawberry.field(
         description="Visible to the user themself and to admins only; others get an empty list."
@@ -249,7 +278,12 @@ class User(Node):
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Return the items after this cursor (an edge's `cursor`)."
+            ),
+        ] = None,
     ) -> Resolved[Connection[CreditTransaction]]:
         return _user_transactions.resolve(info, self.doc, first=first, after=after)
 
@@ -258,7 +292,12 @@ class User(Node):
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Return the items after this cursor (an edge's `cursor`)."
+            ),
+        ] = None,
         where: ProjectFilterArg = None,
         order_by: ProjectOrderArg = None,
         include_deleted: IncludeDeletedArg = False,
@@ -274,7 +313,12 @@ class User(Node):
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Return the items after this cursor (an edge's `cursor`)."
+            ),
+        ] = None,
         where: ConversationFilterArg = None,
         order_by: ConversationOrderArg = None,
         include_deleted: IncludeDeletedArg = False,

@@ -42,7 +42,9 @@ _FOR_USER = "Admins only: act on this user instead of the viewer."
 
 @strawberry.input(description="Narrows the `users` list; all given conditions must hold.")
 class UserFilter:
-    status: UserStatus | None = strawberry.field(default=None, description="Only this status.")
+    status: UserStatus | None = strawberry.field(
+        default=None, description="Only the items whose status is this one."
+    )
     display_name_contains: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the display name (literal)."
     )
@@ -52,14 +54,16 @@ class UserFilter:
 class LinkIdentityInput:
     platform: Platform = strawberry.field(description="Where the identity lives.")
     external_id: str = strawberry.field(description="Its id there, 1 to 256 characters.")
-    username: str | None = strawberry.field(default=UNSET, description="Its handle there.")
+    username: str | None = strawberry.field(
+        default=UNSET, description="The user's handle (username) on that platform."
+    )
     user_id: strawberry.ID | None = strawberry.field(default=UNSET, description=_FOR_USER)
 
 
 @strawberry.input(description="A platform identity to unlink (not the account's last).")
 class UnlinkIdentityInput:
     platform: Platform = strawberry.field(description="Where the identity lives.")
-    external_id: str = strawberry.field(description="Its id there.")
+    external_id: str = strawberry.field(description="The identity's id on that platform.")
     user_id: strawberry.ID | None = strawberry.field(default=UNSET, description=_FOR_USER)
 
 
@@ -69,7 +73,9 @@ class CreateUserInput:
     identity: LinkIdentityInput | None = strawberry.field(
         default=UNSET, description="A first identity to link (its userId is ignored)."
     )
-    roles: list[Role] | None = strawberry.field(default=UNSET, description="Default: [USER].")
+    roles: list[Role] | None = strawberry.field(
+        default=UNSET, description="What the account may do; default: [USER]."
+    )
     service_platform: Platform | None = strawberry.field(
         default=UNSET,
         description="With roles [SERVICE]: the one platform the service account speaks for.",
@@ -78,7 +84,7 @@ class CreateUserInput:
 
 @strawberry.input(description="A wallet to add to an account.")
 class AddWalletInput:
-    chain: Chain = strawberry.field(description="Its blockchain.")
+    chain: Chain = strawberry.field(description="The blockchain the wallet lives on.")
     address: str = strawberry.field(
         description="ETH: 0x + 40 hex (mixed case must pass EIP-55); SOL: 32-44 base58 characters."
     )
@@ -102,11 +108,11 @@ class WalletInput:
 
 @strawberry.input(description="A new status for an account (admins only).")
 class SetUserStatusInput:
-    user_id: strawberry.ID = strawberry.field(description="The account.")
+    user_id: strawberry.ID = strawberry.field(description="Global id of the user account.")
     status: UserStatus = strawberry.field(description="SUSPENDED accounts are refused everywhere.")
 
 
-@strawberry.input(description="A new API key.")
+@strawberry.input(description="A new API key for the viewer (or, for admins, another user).")
 class CreateApiKeyInput:
     name: str = strawberry.field(description="What it is for, 1 to 100 characters.")
     user_id: strawberry.ID | None = strawberry.field(default=UNSET, description=_FOR_USER)
@@ -114,8 +120,10 @@ class CreateApiKeyInput:
 
 @strawberry.input(description="A credit movement (admins only).")
 class CreditInput:
-    user_id: strawberry.ID = strawberry.field(description="The account.")
-    type: TransactionType = strawberry.field(description="Kind of movement.")
+    user_id: strawberry.ID = strawberry.field(description="Global id of the user account.")
+    type: TransactionType = strawberry.field(
+        description="Kind of credit movement; only DEBIT takes credit away."
+    )
     amount_usd: Decimal = strawberry.field(
         description='Positive, at most two decimals and 1,000,000,000, as a string: "12.50".'
     )

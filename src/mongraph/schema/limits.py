@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
@@ -37,6 +39,22 @@ def _settings(execution_context: ExecutionContext) -> Settings:
 def limit_parsing(execution_context: ExecutionContext) -> None:
     """Before parsing: the document's token limit."""
     execution_context.parse_options["max_tokens"] = _settings(execution_context).mongraph_max_tokens
+
+
+def refuse_untrusted(execution_context: ExecutionContext) -> None:
+    """Trusted-only mode: a document outside the list is refused (sets the result)."""
+    trusted = getattr(execution_context.schema, "trusted_documents", None)
+    query = execution_context.query
+    if trusted is None or query is None or execution_context.result is not None:
+        return
+    if hashlib.sha256(query.encode()).hexdigest() not in trusted:
+        error = ApiError(
+            ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+            "this gateway runs only its trusted documents, and this is not one of them",
+        )
+        execution_context.result = ExecutionResult(
+            data=None, errors=[GraphQLError(error.message, original_error=error)]
+        )
 
 
 def enforce_limits(execution_context: ExecutionContext) -> int | None:

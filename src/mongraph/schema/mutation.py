@@ -129,13 +129,15 @@ class Mutation:
     async def revoke_api_key(self, info: Info, id: TargetId) -> ApiKeyPayload:
         return await ident.revoke_api_key(info.context, id)
 
-    @strawberry.mutation(description="Admins only.")
+    @strawberry.mutation(description="Admins only: suspend, reactivate or delete an account.")
     async def set_user_status(
         self, info: Info, input: Annotated[SetUserStatusInput, _INPUT]
     ) -> UserPayload:
         return await ident.set_user_status(info.context, input)
 
-    @strawberry.mutation(description="Admins only.")
+    @strawberry.mutation(
+        description="Admins only: add or take credit (idempotent per idempotencyKey)."
+    )
     async def apply_credit(
         self, info: Info, input: Annotated[CreditInput, _INPUT]
     ) -> CreditTransactionPayload:

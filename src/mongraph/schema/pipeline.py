@@ -20,7 +20,7 @@ from .auth import (
     subscriptions_over_websocket_only,
 )
 from .errors import code_errors
-from .limits import enforce_limits, limit_parsing
+from .limits import enforce_limits, limit_parsing, refuse_untrusted
 from .observe import record_error_codes, record_operation, record_viewer
 
 __all__ = ["OperationPipeline"]
@@ -46,6 +46,7 @@ class OperationPipeline(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         # A request refused for its shape costs no database command (no key lookup).
         subscriptions_over_websocket_only(self.execution_context)
+        refuse_untrusted(self.execution_context)
         self.cost = enforce_limits(self.execution_context)
         await authenticate_operation(self.execution_context)
         record_viewer(self.execution_context)

@@ -40,11 +40,13 @@ class IdentityLinkCode:
 
 @strawberry.type(description="Result of createIdentityLinkCode.")
 class IdentityLinkCodePayload:
-    link_code: IdentityLinkCode | None = strawberry.field(description="The new code.")
+    link_code: IdentityLinkCode | None = strawberry.field(
+        description="The new code; null when refused (see userErrors)."
+    )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
-@strawberry.input(description="A new link code.")
+@strawberry.input(description="A new one-time code that will prove a platform identity.")
 class CreateIdentityLinkCodeInput:
     platform: Platform = strawberry.field(description="The platform of the identity to prove.")
     external_id: str | None = strawberry.field(
@@ -80,11 +82,15 @@ class WalletChallenge:
 
 @strawberry.type(description="Result of createWalletChallenge.")
 class WalletChallengePayload:
-    challenge: WalletChallenge | None = strawberry.field(description="The challenge.")
+    challenge: WalletChallenge | None = strawberry.field(
+        description="What to sign to prove the wallet; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
-@strawberry.input(description="A wallet to prove.")
+@strawberry.input(description="A wallet whose ownership is to be proven by a signature.")
 class WalletChallengeInput:
-    chain: Chain = strawberry.field(description="Its blockchain.")
-    address: str = strawberry.field(description="Its address.")
+    chain: Chain = strawberry.field(description="The blockchain the wallet lives on.")
+    address: str = strawberry.field(
+        description="The wallet's address on its chain (ETH case-insensitive)."
+    )

@@ -32,7 +32,10 @@ class Query:
     async def node(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The object's global id (its `id` field)."),
+        ],
     ) -> Node | None:
         node: Node | None = await node_resolvers.resolve_node(info.context, id)
         await prefetch_objects(info, [node])
@@ -45,7 +48,12 @@ class Query:
     async def nodes(
         self,
         info: Info,
-        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Global ids; the answer lists the objects in this order."
+            ),
+        ],
     ) -> list[Node | None]:
         ctx = info.context
         node_resolvers.check_node_ids(ids)
@@ -64,7 +72,10 @@ class Query:
     async def user(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The object's global id (its `id` field)."),
+        ],
     ) -> User | None:
         user = await ident.get_user(info.context, id)
         await prefetch_objects(info, [user])
@@ -75,8 +86,16 @@ class Query:
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
-        where: Annotated[UserFilter | None, strawberry.argument(description="Filter.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Return the items after this cursor (an edge's `cursor`)."
+            ),
+        ] = None,
+        where: Annotated[
+            UserFilter | None,
+            strawberry.argument(description="Only the items that match every field set here."),
+        ] = None,
     ) -> Connection[User]:
         users = await ident.list_users(info.context, first=first, after=after, where=where)
         return await prefetch_connection(info, users)
@@ -85,7 +104,9 @@ class Query:
     async def user_by_identity(
         self,
         info: Info,
-        platform: Annotated[Platform, strawberry.argument(description="The platform.")],
+        platform: Annotated[
+            Platform, strawberry.argument(description="The platform the identity lives on.")
+        ],
         external_id: Annotated[str, strawberry.argument(description="Its id there (literal).")],
     ) -> User | None:
         user = await ident.user_by_identity(info.context, platform.value, external_id)
@@ -96,7 +117,10 @@ class Query:
     async def project(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The object's global id (its `id` field)."),
+        ],
     ) -> Project | None:
         info.context.viewer  # noqa: B018 - authentication check
         project = await sb.get_project(info.context, id)
@@ -110,7 +134,12 @@ class Query:
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Return the items after this cursor (an edge's `cursor`)."
+            ),
+        ] = None,
         where: ProjectFilterArg = None,
         order_by: ProjectOrderArg = None,
         include_deleted: IncludeDeletedArg = False,
@@ -131,7 +160,10 @@ class Query:
     async def conversation(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The object's global id (its `id` field)."),
+        ],
     ) -> Conversation | None:
         conversation = await chat_resolvers.get_conversation(info.context, id)
         await prefetch_objects(info, [conversation])
@@ -142,7 +174,12 @@ class Query:
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="Continue after.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Return the items after this cursor (an edge's `cursor`)."
+            ),
+        ] = None,
         where: ConversationFilterArg = None,
         order_by: ConversationOrderArg = None,
         include_deleted: IncludeDeletedArg = False,

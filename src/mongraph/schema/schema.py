@@ -59,6 +59,9 @@ class GatewaySchema(strawberry.Schema):
 
     name_mask: NameMask | None = None
     """Set when introspection is off: error messages then hide unwritten schema names."""
+    trusted_documents: frozenset[str] | None = None
+    """Set in trusted-only mode: the SHA-256 of each document that may run, whatever the
+    entrance (HTTP refuses the others before parsing; this holds WebSockets to it too)."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -107,8 +110,11 @@ def _relation_fields_resolve_directly(schema: strawberry.Schema) -> None:
         field.resolve = relation.graphql_resolver()
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema; `settings` switch introspection and field suggestions (see docs/security.md)."""
+def build_schema(
+    settings: Settings | None = None, trusted_documents: frozenset[str] | None = None
+) -> strawberry.Schema:
+    """The schema; `settings` switch introspection and field suggestions (see docs/security.md);
+    with `trusted_documents` (hashes) no other document runs."""
     settings = settings or Settings()
     # Parsed and validated documents are cached by their text (clients send the same few).
     extensions: list[Any] = [
@@ -131,6 +137,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             disable_field_suggestions=not settings.mongraph_dev,
         ),
     )
+    schema.trusted_documents = trusted_documents
     plain_fields_read_attributes(schema)
     _relation_fields_resolve_directly(schema)
     costs_of(schema._schema)  # the sizes the cost model uses, once, at startup

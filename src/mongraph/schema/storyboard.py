@@ -19,7 +19,7 @@ from ..datastore.documents import (
 )
 from ..resolvers.prefetch import Resolved
 from ..resolvers.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
-from .common import Connection, Node, SoftDeletable
+from .common import Connection, Node, SoftDeletable, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 
@@ -36,7 +36,11 @@ IncludeDeleted = Annotated[
 _PRIMARY_ONLY = (("parentSceneId", None),)
 
 
-@strawberry.enum(description="What a generated media file is.")
+@described_enum(
+    "What a generated media file is.",
+    IMAGE="A still image generated for the clip.",
+    VIDEO="A video generated for the clip.",
+)
 class MediaKind(Enum):
     IMAGE = "IMAGE"
     VIDEO = "VIDEO"
@@ -45,10 +49,10 @@ class MediaKind(Enum):
 @strawberry.type(description="An image or video generated for a clip.")
 class GeneratedMedia:
     id: strawberry.ID = strawberry.field(description="Id, for `selectMedia`.")
-    kind: MediaKind = strawberry.field(description="Image or video.")
+    kind: MediaKind = strawberry.field(description="Whether the file is an image or a video.")
     url: str = strawberry.field(description="Where the file is (http or https).")
     prompt: str | None = strawberry.field(description="The prompt it was generated from.")
-    created_at: datetime = strawberry.field(description="When it was added.")
+    created_at: datetime = strawberry.field(description="When it was added (UTC).")
 
     @classmethod
     def from_doc(cls, doc: MediaDoc) -> GeneratedMedia:
@@ -65,7 +69,7 @@ class GeneratedMedia:
 class Project(Node, SoftDeletable):
     doc: strawberry.Private[ProjectDoc]
     name: str = strawberry.field(description="Name, 1 to 200 characters.")
-    description: str | None = strawberry.field(description="Free text.")
+    description: str | None = strawberry.field(description="Free text written by the owner.")
     music_file_path: str | None = strawberry.field(description="Path of the song's audio file.")
     music_duration: float | None = strawberry.field(description="Song length in seconds.")
     created_at: datetime = strawberry.field(description="When it was created.")
@@ -85,7 +89,9 @@ class Project(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(description="Who owns it.", graphql_type=UserProfile)
+    @strawberry.field(
+        description="The account that owns it, as others see it.", graphql_type=UserProfile
+    )
     def owner(self, info: Info) -> Resolved[UserProfile]:
         return _project_owner.resolve(info, self.doc)
 
@@ -129,7 +135,7 @@ class Project(Node, SoftDeletable):
 class Scene(Node, SoftDeletable):
     doc: strawberry.Private[SceneDoc]
     name: str = strawberry.field(description="Name, 1 to 200 characters.")
-    description: str | None = strawberry.field(description="Free text.")
+    description: str | None = strawberry.field(description="Free text written by the owner.")
     lyrics: str | None = strawberry.field(description="Lyrics sung during the scene.")
     order: int = strawberry.field(description="Zero-based position among its siblings.")
     is_alternate: bool = strawberry.field(
@@ -191,7 +197,7 @@ class Clip(Node, SoftDeletable):
     doc: strawberry.Private[ClipDoc]
     name: str = strawberry.field(description="Name, 1 to 200 characters.")
     lyrics: str | None = strawberry.field(description="Lyrics sung during the clip.")
-    length: float | None = strawberry.field(description="Length in seconds.")
+    length: float | None = strawberry.field(description="Length of the clip in seconds.")
     timeline_position: float | None = strawberry.field(
         description="Start, in seconds into the song."
     )
@@ -204,8 +210,12 @@ class Clip(Node, SoftDeletable):
     generated_videos: list[GeneratedMedia] = strawberry.field(
         description="Videos, oldest first; at most 100."
     )
-    selected_image: GeneratedMedia | None = strawberry.field(description="The chosen image.")
-    selected_video: GeneratedMedia | None = strawberry.field(description="The chosen video.")
+    selected_image: GeneratedMedia | None = strawberry.field(
+        description="The image selected for the clip, if any."
+    )
+    selected_video: GeneratedMedia | None = strawberry.field(
+        description="The video selected for the clip, if any."
+    )
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
@@ -258,9 +268,11 @@ class Clip(Node, SoftDeletable):
 class Character(Node, SoftDeletable):
     doc: strawberry.Private[CharacterDoc]
     name: str = strawberry.field(description="Name, 1 to 200 characters.")
-    description: str | None = strawberry.field(description="Free text.")
+    description: str | None = strawberry.field(description="Free text written by the owner.")
     reference_images: list[str] = strawberry.field(description="URLs of reference images.")
-    lora: str | None = strawberry.field(description="LoRA model name.")
+    lora: str | None = strawberry.field(
+        description="Name of the LoRA model that renders this character."
+    )
     trigger_words: list[str] = strawberry.field(description="Words that invoke the LoRA.")
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")

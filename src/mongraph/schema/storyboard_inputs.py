@@ -31,25 +31,39 @@ _ERRORS = "Why it failed, if it did (the object is then null)."
 @strawberry.input(description="A new project, owned by the viewer.")
 class CreateProjectInput:
     name: str = strawberry.field(description="1 to 200 characters.")
-    description: str | None = strawberry.field(default=UNSET, description="Free text.")
-    music_file_path: str | None = strawberry.field(default=UNSET, description="Audio file path.")
-    music_duration: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="Free text written by the owner."
+    )
+    music_file_path: str | None = strawberry.field(
+        default=UNSET, description="Path of the project's music file."
+    )
+    music_duration: float | None = strawberry.field(
+        default=UNSET, description="A duration in seconds, 0 or more."
+    )
 
 
 @strawberry.input(description="Changes to a project; omitted fields stay as they are.")
 class UpdateProjectInput:
-    id: strawberry.ID = strawberry.field(description="The project.")
+    id: strawberry.ID = strawberry.field(description="Global id of the project.")
     name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
-    description: str | None = strawberry.field(default=UNSET, description="Free text.")
-    music_file_path: str | None = strawberry.field(default=UNSET, description="Audio file path.")
-    music_duration: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="Free text written by the owner."
+    )
+    music_file_path: str | None = strawberry.field(
+        default=UNSET, description="Path of the project's music file."
+    )
+    music_duration: float | None = strawberry.field(
+        default=UNSET, description="A duration in seconds, 0 or more."
+    )
 
 
 @strawberry.input(description="A new scene in a project.")
 class CreateSceneInput:
-    project_id: strawberry.ID = strawberry.field(description="The project.")
+    project_id: strawberry.ID = strawberry.field(description="Global id of the project.")
     name: str = strawberry.field(description="1 to 200 characters.")
-    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="Free text written by the owner."
+    )
     lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the scene.")
     order: int | None = strawberry.field(
         default=UNSET, description="Position among the project's scenes; appended when omitted."
@@ -61,9 +75,11 @@ class CreateSceneInput:
 
 @strawberry.input(description="Changes to a scene; omitted fields stay as they are.")
 class UpdateSceneInput:
-    id: strawberry.ID = strawberry.field(description="The scene.")
+    id: strawberry.ID = strawberry.field(description="Global id of the scene.")
     name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
-    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="Free text written by the owner."
+    )
     lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the scene.")
     order: int | None = strawberry.field(
         default=UNSET, description="New position among its siblings (the others shift)."
@@ -72,16 +88,26 @@ class UpdateSceneInput:
 
 @strawberry.input(description="A new clip in a scene.")
 class CreateClipInput:
-    scene_id: strawberry.ID = strawberry.field(description="The scene.")
+    scene_id: strawberry.ID = strawberry.field(description="Global id of the scene.")
     name: str = strawberry.field(description="1 to 200 characters.")
-    lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the clip.")
-    length: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
-    timeline_position: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    lyrics: str | None = strawberry.field(
+        default=UNSET, description="The song lyrics heard during this clip."
+    )
+    length: float | None = strawberry.field(
+        default=UNSET, description="A duration in seconds, 0 or more."
+    )
+    timeline_position: float | None = strawberry.field(
+        default=UNSET, description="A duration in seconds, 0 or more."
+    )
     order: int | None = strawberry.field(
         default=UNSET, description="Position in the scene; appended when omitted."
     )
-    image_prompt: str | None = strawberry.field(default=UNSET, description="Image prompt.")
-    video_prompt: str | None = strawberry.field(default=UNSET, description="Video prompt.")
+    image_prompt: str | None = strawberry.field(
+        default=UNSET, description="The prompt that generates the clip's image."
+    )
+    video_prompt: str | None = strawberry.field(
+        default=UNSET, description="The prompt that generates the clip's video."
+    )
     character_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="A character of the same project."
     )
@@ -89,14 +115,24 @@ class CreateClipInput:
 
 @strawberry.input(description="Changes to a clip; omitted fields stay as they are.")
 class UpdateClipInput:
-    id: strawberry.ID = strawberry.field(description="The clip.")
+    id: strawberry.ID = strawberry.field(description="Global id of the clip.")
     name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
-    lyrics: str | None = strawberry.field(default=UNSET, description="Lyrics of the clip.")
-    length: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
-    timeline_position: float | None = strawberry.field(default=UNSET, description="Seconds, ≥ 0.")
+    lyrics: str | None = strawberry.field(
+        default=UNSET, description="The song lyrics heard during this clip."
+    )
+    length: float | None = strawberry.field(
+        default=UNSET, description="A duration in seconds, 0 or more."
+    )
+    timeline_position: float | None = strawberry.field(
+        default=UNSET, description="A duration in seconds, 0 or more."
+    )
     order: int | None = strawberry.field(default=UNSET, description="New position in its scene.")
-    image_prompt: str | None = strawberry.field(default=UNSET, description="Image prompt.")
-    video_prompt: str | None = strawberry.field(default=UNSET, description="Video prompt.")
+    image_prompt: str | None = strawberry.field(
+        default=UNSET, description="The prompt that generates the clip's image."
+    )
+    video_prompt: str | None = strawberry.field(
+        default=UNSET, description="The prompt that generates the clip's video."
+    )
     character_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="A character of the same project; null clears it."
     )
@@ -107,38 +143,48 @@ class UpdateClipInput:
 
 @strawberry.input(description="A new character in a project.")
 class CreateCharacterInput:
-    project_id: strawberry.ID = strawberry.field(description="The project.")
+    project_id: strawberry.ID = strawberry.field(description="Global id of the project.")
     name: str = strawberry.field(description="1 to 200 characters.")
-    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="Free text written by the owner."
+    )
     reference_images: list[str] | None = strawberry.field(
         default=UNSET, description="Up to 100 image URLs or paths."
     )
-    lora: str | None = strawberry.field(default=UNSET, description="LoRA model name.")
+    lora: str | None = strawberry.field(
+        default=UNSET, description="Name of the LoRA model that renders this character."
+    )
     trigger_words: list[str] | None = strawberry.field(
-        default=UNSET, description="Up to 100 words."
+        default=UNSET, description="Words that call up the character in prompts, up to 100."
     )
 
 
 @strawberry.input(description="Changes to a character; omitted fields stay as they are.")
 class UpdateCharacterInput:
-    id: strawberry.ID = strawberry.field(description="The character.")
+    id: strawberry.ID = strawberry.field(description="Global id of the character.")
     name: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
-    description: str | None = strawberry.field(default=UNSET, description="Free text.")
+    description: str | None = strawberry.field(
+        default=UNSET, description="Free text written by the owner."
+    )
     reference_images: list[str] | None = strawberry.field(
         default=UNSET, description="Up to 100 image URLs or paths."
     )
-    lora: str | None = strawberry.field(default=UNSET, description="LoRA model name.")
+    lora: str | None = strawberry.field(
+        default=UNSET, description="Name of the LoRA model that renders this character."
+    )
     trigger_words: list[str] | None = strawberry.field(
-        default=UNSET, description="Up to 100 words."
+        default=UNSET, description="Words that call up the character in prompts, up to 100."
     )
 
 
 @strawberry.input(description="A generated image or video to attach to a clip.")
 class AddGeneratedMediaInput:
-    clip_id: strawberry.ID = strawberry.field(description="The clip.")
-    kind: MediaKind = strawberry.field(description="Image or video.")
-    url: str = strawberry.field(description="An http(s) URL.")
-    prompt: str | None = strawberry.field(default=UNSET, description="The prompt used.")
+    clip_id: strawberry.ID = strawberry.field(description="Global id of the clip.")
+    kind: MediaKind = strawberry.field(description="Whether the file is an image or a video.")
+    url: str = strawberry.field(description="Where the file is: an http or https URL.")
+    prompt: str | None = strawberry.field(
+        default=UNSET, description="The prompt the media was generated from."
+    )
     select: bool | None = strawberry.field(
         default=False, description="Make it the clip's selected image/video."
     )
@@ -146,13 +192,15 @@ class AddGeneratedMediaInput:
 
 @strawberry.input(description="Choose (or clear) a clip's selected image or video.")
 class SelectMediaInput:
-    clip_id: strawberry.ID = strawberry.field(description="The clip.")
+    clip_id: strawberry.ID = strawberry.field(description="Global id of the clip.")
     media_id: strawberry.ID | None = strawberry.field(
         default=UNSET,
         description="A GeneratedMedia id of this clip, "
         "or null to clear the selection of that kind.",
     )
-    kind: MediaKind = strawberry.field(description="Which selection.")
+    kind: MediaKind = strawberry.field(
+        description="Whether to select the clip's image or its video."
+    )
 
 
 @strawberry.type(description="Result of a project mutation.")

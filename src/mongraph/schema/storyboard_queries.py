@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from .common import DateTimeRange, SortDirection
+from .common import DateTimeRange, SortDirection, described_enum
 
 __all__ = [
     "IncludeDeletedArg",
@@ -29,7 +29,12 @@ class ProjectFilter:
     )
 
 
-@strawberry.enum(description="What the `projects` list is sorted by.")
+@described_enum(
+    "What the `projects` list is sorted by.",
+    CREATED_AT="By when the project was created.",
+    UPDATED_AT="By when the project last changed.",
+    NAME="By name, as stored (byte order).",
+)
 class ProjectOrderField(Enum):
     CREATED_AT = "CREATED_AT"
     UPDATED_AT = "UPDATED_AT"
@@ -38,13 +43,16 @@ class ProjectOrderField(Enum):
 
 @strawberry.input(description="Sort order of the `projects` list (ties broken by id).")
 class ProjectOrder:
-    field: ProjectOrderField = strawberry.field(description="The sort key.")
+    field: ProjectOrderField = strawberry.field(description="The field the list is sorted by.")
     direction: SortDirection = strawberry.field(
         default=SortDirection.DESC, description="Ascending or descending."
     )
 
 
-ProjectFilterArg = Annotated[ProjectFilter | None, strawberry.argument(description="Filter.")]
+ProjectFilterArg = Annotated[
+    ProjectFilter | None,
+    strawberry.argument(description="Only the items that match every field set here."),
+]
 ProjectOrderArg = Annotated[
     ProjectOrder | None, strawberry.argument(description="Default: CREATED_AT DESC.")
 ]
