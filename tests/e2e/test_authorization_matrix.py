@@ -36,6 +36,7 @@ from mongraph.datastore.repository import Scope
 from mongraph.proofs.link_code import code_hash, new_code, normalize_code
 from mongraph.proofs.wallet_challenge import challenge_message
 from mongraph.schema.ids import encode_global_id
+from tests.utils.apps import CURSOR_SECRET
 from tests.utils.factories import MadeUser, make_user
 from tests.utils.graphql import GraphQLClient
 from tests.utils.proofs import EthWallet, make_service
@@ -224,7 +225,7 @@ async def build_world(store: Datastore, alice: MadeUser) -> dict[str, str]:
         await cascade.soft_delete(store, collection, oid, scope=scope, actor_id=alice.doc.id)
     code = new_code()
     await link_codes.make_code(
-        store, code_hash=code_hash(normalize_code(code) or ""), platform="TELEGRAM",
+        store, code_hash=code_hash(normalize_code(code) or "", CURSOR_SECRET), platform="TELEGRAM",
         made_by=alice.doc.id, redeemer="SERVICE",
     )  # fmt: skip
     wallet = EthWallet()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import utcnow
 from mongraph.datastore.link_codes import FAILED_REDEMPTIONS, LIVE_CODES
 from mongraph.proofs.link_code import code_hash, normalize_code
+from tests.utils.apps import CURSOR_SECRET
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
 from tests.utils.identity import codes, mutate_user, stored
@@ -40,8 +42,11 @@ async def test_user_to_bot_links_the_sender_verified(
     assert (link["platform"], link["externalId"]) == ("TELEGRAM", None)
     kept = await store.db["linkCodes"].find_one({})
     assert kept is not None
-    assert link["code"] not in str(kept)  # only its hash
-    assert kept["codeHash"] == code_hash(normalize_code(link["code"]) or "")
+    assert link["code"] not in str(kept)  # only its keyed hash
+    symbols = normalize_code(link["code"]) or ""
+    # Not a plain hash, which a reader of the database could brute-force offline.
+    assert kept["codeHash"] != hashlib.sha256(symbols.encode()).hexdigest()
+    assert kept["codeHash"] == code_hash(symbols, CURSOR_SECRET)
 
     typed = link["code"].lower().replace("-", " ")  # as a person may type it
     linked = await redeem(bot, code=typed, platform="TELEGRAM", externalId="777", username="al")
@@ -86,7 +91,7 @@ async def test_expired_unknown_and_wrong_platform_codes_are_the_same_not_found(
     fresh = (await make_code(gql, platform="TELEGRAM"))["linkCode"]["code"]
     stale = (await make_code(gql, platform="TELEGRAM"))["linkCode"]["code"]
     await store.db["linkCodes"].update_one(
-        {"codeHash": code_hash(normalize_code(stale) or "")},
+        {"codeHash": code_hash(normalize_code(stale) or "", CURSOR_SECRET)},
         {"$set": {"expiresAt": utcnow() - timedelta(seconds=1)}},
     )
     answers = [

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 __all__ = ["CODE_BITS", "code_hash", "new_code", "normalize_code"]
@@ -34,6 +35,9 @@ def normalize_code(text: str) -> str | None:
     return symbols
 
 
-def code_hash(symbols: str) -> str:
-    """What is stored of a code: the SHA-256 of its canonical symbols."""
-    return hashlib.sha256(symbols.encode()).hexdigest()
+def code_hash(symbols: str, secret: str) -> str:
+    """What is stored of a code: an HMAC-SHA-256 of its canonical symbols under a key
+    derived from the server's secret. A plain hash of 50 bits could be brute-forced
+    offline by anyone who reads the database within a code's ten minutes."""
+    key = hashlib.sha256(b"mongraph link codes\0" + secret.encode()).digest()
+    return hmac.new(key, symbols.encode(), hashlib.sha256).hexdigest()

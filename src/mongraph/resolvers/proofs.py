@@ -98,7 +98,7 @@ async def create_identity_link_code(
         assert symbols is not None
         made = await link_codes.make_code(
             ctx.store,
-            code_hash=code_hash(symbols),
+            code_hash=code_hash(symbols, ctx.settings.mongraph_cursor_secret),
             platform=platform,
             made_by=viewer.user.id,
             redeemer=redeemer,
@@ -155,7 +155,7 @@ async def redeem_identity_link_code(
                 raise NotFound(link_codes.UNKNOWN_CODE, field=("input", "code"))
             doc: UserDoc = await link_codes.redeem_code(
                 ctx.store,
-                code_hash=code_hash(symbols),
+                code_hash=code_hash(symbols, ctx.settings.mongraph_cursor_secret),
                 platform=platform,
                 redeemer="SERVICE" if external_id is not None else "USER",
                 identity_of=viewer.user.id,
