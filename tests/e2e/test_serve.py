@@ -90,7 +90,8 @@ async def test_readyz_is_503_when_the_database_does_not_answer(settings: Setting
             timeout_seconds=0.2,
         )
 
-    app = create_app(unreachable, settings)
+    # A short deadline: /readyz waits for the ping that long (the suite's default is 60 s).
+    app = create_app(unreachable, settings.model_copy(update={"mongraph_db_timeout": 1.0}))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
