@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 from graphql import GraphQLEnumType, GraphQLSchema, build_schema, find_breaking_changes
 
+from mongraph.config import Settings
+from mongraph.schema.schema import build_schema as build_gateway_schema
 from mongraph.schema.schema import export_sdl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,3 +121,13 @@ def test_every_error_code_says_whether_it_is_retryable() -> None:
     codes = build_schema(export_sdl()).type_map["ErrorCode"].values  # type: ignore[union-attr]
     unclear = [name for name, value in codes.items() if "etry" not in value.description]
     assert unclear == []
+
+
+def test_a_schema_nobody_holds_is_freed() -> None:
+    """Each app builds its schema; one that is dropped must not stay alive (a cache keyed
+    by schema whose value referred back to it once kept every schema of a test session)."""
+    schema = build_gateway_schema(Settings(mongodb_uri="unused"))
+    core = weakref.ref(schema._schema)
+    del schema
+    gc.collect()
+    assert core() is None
