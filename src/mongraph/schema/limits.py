@@ -8,6 +8,7 @@ from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
 )
 from strawberry.types import ExecutionContext
@@ -28,7 +29,18 @@ def is_token_limit_error(error: GraphQLError) -> bool:
     return _TOKEN_LIMIT in error.message
 
 
-_SHAPES = ShapeCache()
+_SHAPES = "mongraph.shapes"
+"""Key of the schema's `extensions` holding its `ShapeCache` (one per schema: a
+module-level one kept the schemas of its entries alive after their apps were gone)."""
+
+
+def _shapes_of(schema: GraphQLSchema) -> ShapeCache:
+    extensions = schema.extensions or {}
+    shapes: ShapeCache | None = extensions.get(_SHAPES)
+    if shapes is None:
+        shapes = ShapeCache()
+        schema.extensions = {**extensions, _SHAPES: shapes}
+    return shapes
 
 
 def _settings(execution_context: ExecutionContext) -> Settings:
@@ -82,8 +94,9 @@ def enforce_limits(execution_context: ExecutionContext) -> int | None:
             return None
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
         settings = _settings(execution_context)
-        shape = _SHAPES.measure(
-            costs_of(execution_context.schema._schema),
+        schema = execution_context.schema._schema
+        shape = _shapes_of(schema).measure(
+            costs_of(schema),
             operation,
             fragments,
             execution_context.variables or {},

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 from strawberry.types.field import StrawberryField
@@ -52,6 +59,21 @@ class DocumentCache(ParserCache):
                 self.execution_context.query, **self.execution_context.parse_options
             )
         yield
+
+
+def validation_cache(maxsize: int) -> Callable[[], SchemaExtension]:
+    """Strawberry's ValidationCache with a cache of this schema's own. Strawberry shares
+    one module-level cache among every schema built with the same size, keyed by the
+    schema: each schema a process ever built stayed alive in it (a test session builds
+    one per test: 256 schemas, over a million objects for each full collection)."""
+    cached = lru_cache(maxsize=maxsize)(validate_document)
+
+    class SchemaValidationCache(ValidationCache):
+        def __init__(self) -> None:
+            SchemaExtension.__init__(self)
+            self.cached_validate_document = cached
+
+    return SchemaValidationCache
 
 
 class GatewaySchema(strawberry.Schema):
@@ -120,7 +142,7 @@ def build_schema(
     extensions: list[Any] = [
         OperationPipeline,
         lambda: DocumentCache(maxsize=_DOCUMENT_CACHE),
-        lambda: ValidationCache(maxsize=_DOCUMENT_CACHE),
+        validation_cache(_DOCUMENT_CACHE),
     ]
     if not settings.mongraph_introspection:
         extensions.insert(1, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
