@@ -54,16 +54,18 @@ async def test_deletes_do_not_starve_behind_a_stream_of_reorders(
 
     async def reorder(seed: int) -> None:
         turn = seed
-        while not done.is_set():
+        while not done.is_set() and turn < seed + 500:
             turn += 1
             body = await gql.raw(MOVE, {"i": {"id": clips[turn % CLIPS], "order": turn % 3}})
             outcomes.update(codes(body))
 
     async def delete_and_restore() -> None:
-        for _ in range(6):
-            deletes.update(codes(await gql.raw(DELETE, {"id": scene})))
-            deletes.update(codes(await gql.raw(RESTORE, {"id": scene})))
-        done.set()
+        try:
+            for _ in range(6):
+                deletes.update(codes(await gql.raw(DELETE, {"id": scene})))
+                deletes.update(codes(await gql.raw(RESTORE, {"id": scene})))
+        finally:
+            done.set()  # the reorderers stop even when this fails
 
     await asyncio.gather(*(reorder(i) for i in range(REORDERERS)), delete_and_restore())
     assert deletes == {"ok": 12}, deletes
