@@ -1,5 +1,5 @@
 """The executor answers plain leaf fields in place, with the same results and errors as
-graphql-core's own path (schema/execution.py)."""
+graphql-core's own path (execution/executor.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import strawberry
 from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from graphql.pyutils import Path
 
-from mongraph.schema.execution import GatewayExecutor
-from mongraph.schema.schema import plain_fields_read_attributes
+from mongraph.api.schema import plain_fields_read_attributes
+from mongraph.execution.executor import GatewayExecutor
 
 
 @strawberry.enum

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from graphql import GraphQLEnumType, GraphQLSchema, build_schema, find_breaking_changes
 
+from mongraph.api.schema import build_schema as build_gateway_schema
+from mongraph.api.schema import export_sdl
 from mongraph.config import Settings
-from mongraph.schema.schema import build_schema as build_gateway_schema
-from mongraph.schema.schema import export_sdl
 
 ROOT = Path(__file__).resolve().parents[1]
 # The design repository's contract (first edition), vendored: a clone has nothing beside it.

@@ -27,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from .api.schema import build_schema
 from .auth import KeyCache
 from .collector import tune_collector
 from .config import Settings, get_settings
@@ -52,8 +53,8 @@ from .observability.exposition import metrics_page
 from .observability.middleware import RequestObserver
 from .origins import CrossOrigin, OriginPolicy, parse_origins
 from .persisted import NamedRequest, PersistedOperations, Refused, document_id_in
-from .schema.schema import build_schema
-from .websocket import LegacyProtocolHandler, LimitedFrames, SocketSlots, admit
+from .socket_slots import SocketSlots
+from .websocket import LegacyProtocolHandler, LimitedFrames, admit
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency

@@ -7,11 +7,10 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cli_connection import connected, database_uri
 from .cli_db import add_commands, prepare_database, run_migrate, run_purge
 from .config import Settings, get_settings
 
@@ -27,35 +26,8 @@ DATABASE_GRACE = 0.5
 """Then the embedded database's (Ctrl+C reached it too; its journal covers a kill)."""
 
 
-@contextmanager
-def database_uri(settings: Settings, stop_grace: float = 15.0) -> Iterator[tuple[str, bool]]:
-    """`(uri, embedded)`: MONGODB_URI when set, else the embedded server (started or attached,
-    and stopped with `stop_grace` seconds to shut down before it is killed)."""
-    if settings.mongodb_uri:
-        yield settings.mongodb_uri, False
-        return
-    from .embedded import EmbeddedServer
-
-    server = EmbeddedServer(settings.mongraph_data_dir)
-    try:
-        yield server.start(), True
-    finally:
-        server.stop(stop_grace)
-
-
-@asynccontextmanager
-async def connected(settings: Settings, uri: str) -> AsyncIterator[Datastore]:
-    from .datastore.client import Datastore
-
-    store = Datastore.for_settings(uri, settings)
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
 def _export_schema(args: argparse.Namespace) -> int:
-    from .schema.schema import export_sdl
+    from .api.schema import export_sdl
 
     sdl = export_sdl()
     if args.output:

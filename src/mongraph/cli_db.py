@@ -140,7 +140,7 @@ def run_purge(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, command: Callable[[Datastore], Awaitable[int]]) -> int:
-    from .cli import connected, database_uri
+    from .cli_connection import connected, database_uri
     from .datastore.migrate import MigrationError
 
     async def run(uri: str) -> int:

@@ -16,7 +16,7 @@ from .live import Hub
 from .loaders import Loaders
 
 if TYPE_CHECKING:
-    from .websocket import SocketSlot
+    from .socket_slots import SocketSlot
 
 __all__ = ["RequestContext"]
 

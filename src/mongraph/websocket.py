@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import AsyncGenerator
 from json import JSONDecodeError
 from typing import Any
@@ -28,8 +27,9 @@ from .datastore.client import Datastore
 from .datastore.errors import is_unavailable
 from .errors import ErrorCode
 from .observability import record_errors
+from .socket_slots import SocketSlots
 
-__all__ = ["LegacyProtocolHandler", "LimitedFrames", "SocketSlot", "SocketSlots", "admit"]
+__all__ = ["LegacyProtocolHandler", "LimitedFrames", "admit"]
 
 log = logging.getLogger("mongraph")
 
@@ -124,40 +124,6 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler[RequestContext, None]):
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
         if not self.connection_acknowledged:
             await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
-
-
-class SocketSlot:
-    """One open socket of one account; `release` when it closes."""
-
-    def __init__(self, slots: SocketSlots, user_id: Any) -> None:
-        self._slots = slots
-        self._user_id = user_id
-        self._released = False
-
-    def release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._slots.release(self._user_id)
-
-
-class SocketSlots:
-    """Open WebSockets per account, on this process, up to `per_viewer`."""
-
-    def __init__(self, per_viewer: int) -> None:
-        self.per_viewer = per_viewer
-        self._open: Counter[Any] = Counter()
-
-    def take(self, user_id: Any) -> SocketSlot | None:
-        """A slot for one more socket of this account; None at the limit."""
-        if self._open[user_id] >= self.per_viewer:
-            return None
-        self._open[user_id] += 1
-        return SocketSlot(self, user_id)
-
-    def release(self, user_id: Any) -> None:
-        self._open[user_id] -= 1
-        if self._open[user_id] <= 0:
-            del self._open[user_id]
 
 
 async def admit(context: RequestContext, sockets: SocketSlots) -> None:

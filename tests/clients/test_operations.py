@@ -10,8 +10,8 @@ from graphql import build_schema, parse, print_ast, validate
 
 from mongraph.config import Settings
 from mongraph.datastore.client import Datastore
-from mongraph.schema.cost import Limits, measure
-from mongraph.schema.cost_sizes import costs_of
+from mongraph.execution.cost import Limits, measure
+from mongraph.execution.cost_sizes import costs_of
 from tests.clients.operations import (
     SCHEMA_FILE,
     all_operations_source,

@@ -192,7 +192,7 @@ PROBES = [
 
 
 def schema_names() -> set[str]:
-    from mongraph.schema.schema import build_schema
+    from mongraph.api.schema import build_schema
 
     schema = build_schema()._schema
     names = {n for n in schema.type_map if not n.startswith("__")}

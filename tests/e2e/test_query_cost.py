@@ -18,6 +18,7 @@ from graphql import (
     parse,
 )
 
+from mongraph.api.schema import build_schema
 from mongraph.config import Settings
 from mongraph.datastore import storyboard
 from mongraph.datastore.client import Datastore
@@ -25,7 +26,6 @@ from mongraph.datastore.documents import MediaDoc
 from mongraph.datastore.repository import Scope
 from mongraph.errors import Conflict
 from mongraph.schema.ids import encode_global_id
-from mongraph.schema.schema import build_schema
 from tests.utils.apps import on_loopback
 from tests.utils.commands import CommandCounter
 from tests.utils.cost import fan_out, response_units, token_count
@@ -55,8 +55,8 @@ async def refused_before_the_database(
 
 
 def shape_of(text: str, *, unlimited: bool) -> Any:
-    from mongraph.schema.cost import Limits, measure
-    from mongraph.schema.cost_sizes import costs_of
+    from mongraph.execution.cost import Limits, measure
+    from mongraph.execution.cost_sizes import costs_of
 
     limits = (
         Limits(10**100, 10**6, 10**6, 10**6, 10**6, 10**6)

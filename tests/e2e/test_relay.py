@@ -114,7 +114,7 @@ async def test_every_node_type_is_reachable_by_id(
     """Each type implementing Node comes back from `node` and `nodes` for those who may see it."""
     from graphql import GraphQLObjectType, build_schema
 
-    from mongraph.schema.schema import export_sdl
+    from mongraph.api.schema import export_sdl
 
     schema = build_schema(export_sdl())
     node_types = {
@@ -282,7 +282,7 @@ CONNECTIONS = [
 def test_the_table_covers_every_connection_field_of_the_schema() -> None:
     from graphql import GraphQLObjectType, build_schema, get_named_type
 
-    from mongraph.schema.schema import export_sdl
+    from mongraph.api.schema import export_sdl
 
     schema = build_schema(export_sdl())
     found = {

@@ -41,12 +41,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
+from mongraph.api.schema import build_schema
 from mongraph.config import Settings
 from mongraph.datastore import storyboard
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.repository import Scope
 from mongraph.schema.ids import encode_global_id
-from mongraph.schema.schema import build_schema
 from tests.utils.apps import on_loopback
 from tests.utils.chat import create_conversation, post
 from tests.utils.commands import CommandCounter

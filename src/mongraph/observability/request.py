@@ -10,18 +10,21 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .telemetry import Telemetry
+from typing import Protocol
 
 __all__ = ["RequestInfo", "begin", "current_request", "end", "observe_batch", "record_errors"]
+
+
+class BatchObserver(Protocol):
+    """What a request needs of its telemetry (`telemetry.Telemetry`)."""
+
+    def batch(self, collection: str, kind: str, size: int) -> AbstractContextManager[None]: ...
 
 
 @dataclass(slots=True, eq=False)
 class RequestInfo:
     request_id: str
-    telemetry: Telemetry
+    telemetry: BatchObserver
     operation: str | None = None
     """The name of the operation executed; None for an anonymous one (or none at all)."""
     operation_type: str | None = None

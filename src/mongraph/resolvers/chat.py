@@ -10,6 +10,8 @@ from ..datastore.documents import ConversationDoc
 from ..datastore.repository import Scope
 from ..datastore.writes import update_live
 from ..errors import BadInput, Forbidden, NotFound
+from ..execution.connection import Connection
+from ..execution.loading import load_one
 from ..schema.chat import Conversation, Message
 from ..schema.chat_inputs import (
     ConversationFilter,
@@ -24,11 +26,9 @@ from ..schema.chat_inputs import (
     ShareConversationInput,
     UpdateConversationInput,
 )
-from ..schema.common import Connection
 from .common import attempt, object_id_of, provided
 from .listing import contains, list_connection
 from .nodes import resolve_node
-from .relations import load_one
 from .validation import ConversationFields, validated, validated_content
 
 __all__ = [

@@ -12,7 +12,9 @@ from ..datastore import identity, users
 from ..datastore.documents import IdentityDoc, UserDoc, WalletDoc, utcnow
 from ..datastore.repository import Scope
 from ..errors import ApiError, BadInput, ErrorCode, Forbidden
-from ..schema.common import Connection, SortDirection
+from ..execution.connection import Connection
+from ..execution.loading import load_one
+from ..schema.common import SortDirection
 from ..schema.identity import ApiKey, User
 from ..schema.identity_inputs import (
     AddWalletInput,
@@ -32,7 +34,6 @@ from .accounts import identity_doc, visible
 from .common import attempt, object_id_of
 from .listing import contains, list_connection
 from .proofs import signed_challenge
-from .relations import load_one
 from .validation import ApiKeyFields, UserFields, validated
 from .wallets import wallet_address
 

@@ -10,8 +10,9 @@ from ..context import RequestContext
 from ..datastore.pagination import PageRequest
 from ..datastore.repository import Repository, Scope
 from ..errors import BadInput
-from ..schema.common import Connection, SortDirection
-from .paging import LIST_PAGE_SIZE, check_page_size, to_connection
+from ..execution.connection import Connection
+from ..execution.paging import LIST_PAGE_SIZE, check_page_size, to_connection
+from ..schema.common import SortDirection
 from .validation import NAME_MAX
 
 __all__ = ["contains", "list_connection"]

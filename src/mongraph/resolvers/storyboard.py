@@ -10,7 +10,8 @@ from ..context import RequestContext
 from ..datastore import storyboard
 from ..datastore.documents import ProjectDoc
 from ..datastore.writes import update_live
-from ..schema.common import Connection
+from ..execution.connection import Connection
+from ..execution.loading import load_one
 from ..schema.storyboard import Character, Clip, Project, Scene
 from ..schema.storyboard_inputs import (
     AddGeneratedMediaInput,
@@ -31,7 +32,6 @@ from ..schema.storyboard_inputs import (
 from ..schema.storyboard_queries import ProjectFilter, ProjectOrder, ProjectOrderField
 from .common import attempt, object_id_of, optional_object_id, provided
 from .listing import contains, list_connection
-from .relations import load_one
 from .validation import (
     CharacterFields,
     ClipFields,

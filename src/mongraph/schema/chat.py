@@ -10,9 +10,10 @@ import strawberry
 
 from ..context import RequestContext
 from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
-from ..resolvers.prefetch import Resolved
-from ..resolvers.relation_kinds import ChildCount, ChildPage, ParentLink
-from .common import Connection, Node, SoftDeletable, described_enum
+from ..execution.connection import Connection
+from ..execution.prefetch import Resolved
+from ..execution.relation_kinds import ChildCount, ChildPage, ParentLink
+from .common import Node, SoftDeletable, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 

@@ -18,13 +18,14 @@ from ..datastore.documents import (
     UserDoc,
     WalletDoc,
 )
+from ..execution.connection import Connection
+from ..execution.prefetch import Resolved, prefetch_connection
+from ..execution.relation_kinds import ChildOne, ChildPage, ParentLink
 from ..resolvers.chat import list_conversations
-from ..resolvers.prefetch import Resolved, prefetch_connection
-from ..resolvers.relation_kinds import ChildOne, ChildPage, ParentLink
 from ..resolvers.storyboard import list_projects
 from .chat import Conversation
 from .chat_inputs import ConversationFilterArg, ConversationOrderArg
-from .common import Connection, Node, described_enum
+from .common import Node, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 from .storyboard import Project

@@ -17,9 +17,10 @@ from ..datastore.documents import (
     ProjectDoc,
     SceneDoc,
 )
-from ..resolvers.prefetch import Resolved
-from ..resolvers.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
-from .common import Connection, Node, SoftDeletable, described_enum
+from ..execution.connection import Connection
+from ..execution.prefetch import Resolved
+from ..execution.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
+from .common import Node, SoftDeletable, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 

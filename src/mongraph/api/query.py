@@ -8,18 +8,19 @@ from typing import Annotated
 import strawberry
 
 from ..context import RequestContext
+from ..execution.connection import Connection
+from ..execution.prefetch import prefetch_connection, prefetch_objects
 from ..resolvers import chat as chat_resolvers
 from ..resolvers import identity as ident
 from ..resolvers import nodes as node_resolvers
 from ..resolvers import storyboard as sb
-from ..resolvers.prefetch import prefetch_connection, prefetch_objects
-from .chat import Conversation
-from .chat_inputs import ConversationFilterArg, ConversationOrderArg
-from .common import Connection, Node
-from .identity import Platform, User
-from .identity_inputs import UserFilter
-from .storyboard import Project
-from .storyboard_queries import IncludeDeletedArg, ProjectFilterArg, ProjectOrderArg
+from ..schema.chat import Conversation
+from ..schema.chat_inputs import ConversationFilterArg, ConversationOrderArg
+from ..schema.common import Node
+from ..schema.identity import Platform, User
+from ..schema.identity_inputs import UserFilter
+from ..schema.storyboard import Project
+from ..schema.storyboard_queries import IncludeDeletedArg, ProjectFilterArg, ProjectOrderArg
 
 __all__ = ["Query"]
 

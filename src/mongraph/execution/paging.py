@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from ..datastore.pagination import Page
 from ..errors import BadInput
-from ..schema.common import Connection, Edge, PageInfo
+from .connection import Connection, Edge, PageInfo
 
 __all__ = [
     "CHILD_PAGE_SIZE",
@@ -23,7 +23,7 @@ N = TypeVar("N")
 MAX_PAGE_SIZE = 100
 LIST_PAGE_SIZE = 20
 """The page of a top-level list (`users`, `projects`, `conversations`, and User's) when
-`first` is null. The cost model (schema/cost.py) counts the same page."""
+`first` is null. The cost model (execution/cost.py) counts the same page."""
 CHILD_PAGE_SIZE = 50
 """The page of a parent's children (`scenes`, `clips`, `messages`, `transactions`) when
 `first` and `last` are null or absent; the cost model counts the same page."""

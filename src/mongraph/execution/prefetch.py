@@ -40,7 +40,7 @@ from ..context import RequestContext
 from ..datastore.documents import Document
 from ..errors import DomainError
 from ..loaders import Loader
-from ..schema.common import Connection
+from .connection import Connection
 from .selection import Selections
 
 __all__ = [

@@ -22,19 +22,19 @@ from strawberry.types import ExecutionContext
 from strawberry.types.field import StrawberryField
 
 from ..config import Settings
+from ..execution.cost_sizes import costs_of
+from ..execution.executor import GatewayExecutor, mark_plain_leaves
+from ..execution.prefetch import RELATION_FIELDS
 from ..resolvers.nodes import register_node_type
-from ..resolvers.prefetch import RELATION_FIELDS
-from .chat import Conversation, Message
-from .cost_sizes import costs_of
+from ..schema.chat import Conversation, Message
+from ..schema.identity import ApiKey, CreditTransaction, User
+from ..schema.scalars import SCALAR_MAP
+from ..schema.storyboard import Character, Clip, Project, Scene
 from .errors import log_unexpected
-from .execution import GatewayExecutor, mark_plain_leaves
 from .hidden_names import NameMask
-from .identity import ApiKey, CreditTransaction, User
 from .mutation import Mutation
 from .pipeline import OperationPipeline
 from .query import Query
-from .scalars import SCALAR_MAP
-from .storyboard import Character, Clip, Project, Scene
 from .subscription import Subscription
 
 __all__ = ["build_schema", "export_sdl", "plain_fields_read_attributes"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
+from ..execution.limits import enforce_limits, limit_parsing, refuse_untrusted
 from .auth import (
     authenticate_operation,
     forget_keys_after_mutation,
@@ -20,7 +21,6 @@ from .auth import (
     subscriptions_over_websocket_only,
 )
 from .errors import code_errors
-from .limits import enforce_limits, limit_parsing, refuse_untrusted
 from .observe import record_error_codes, record_operation, record_viewer
 
 __all__ = ["OperationPipeline"]

@@ -13,10 +13,10 @@ from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
 from ..datastore.repository import ChildCountQuery, ChildPageQuery
 from ..errors import NotFound
-from ..schema.common import Connection
+from .connection import Connection
+from .loading import Where, page_query
 from .paging import CHILD_PAGE_SIZE, LIST_PAGE_SIZE, to_connection
 from .prefetch import RELATION_FIELDS, Args, FromDoc, RelationField, Target, object_definition
-from .relations import Where, page_query
 
 __all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ParentLink", "null_page_size"]
 

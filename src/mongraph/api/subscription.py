@@ -10,11 +10,11 @@ import strawberry
 from ..context import RequestContext
 from ..datastore.documents import ConversationDoc
 from ..errors import NotFound
+from ..execution.executor import SharedEvent
+from ..execution.loading import load_one
 from ..live import Delivery
 from ..resolvers.common import object_id_of
-from ..resolvers.relations import load_one
-from .chat import Message
-from .execution import SharedEvent
+from ..schema.chat import Message
 
 __all__ = ["Subscription"]
 

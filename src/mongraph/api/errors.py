@@ -10,8 +10,8 @@ from strawberry.types import ExecutionContext
 
 from ..datastore.errors import is_unavailable
 from ..errors import DomainError, ErrorCode
+from ..execution.limits import is_token_limit_error
 from .hidden_names import NameMask
-from .limits import is_token_limit_error
 
 __all__ = ["code_errors", "log_unexpected"]
 

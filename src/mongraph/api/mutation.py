@@ -13,7 +13,7 @@ from ..resolvers import identity as ident
 from ..resolvers import proofs
 from ..resolvers import storyboard as sb
 from ..resolvers.cascade import CascadeOp, cascade_mutation
-from .chat_inputs import (
+from ..schema.chat_inputs import (
     ConversationPayload,
     CreateConversationInput,
     EditMessageInput,
@@ -22,8 +22,8 @@ from .chat_inputs import (
     ShareConversationInput,
     UpdateConversationInput,
 )
-from .common import CascadePayload
-from .identity_inputs import (
+from ..schema.common import CascadePayload
+from ..schema.identity_inputs import (
     AddWalletInput,
     ApiKeyPayload,
     CreateApiKeyInput,
@@ -38,14 +38,14 @@ from .identity_inputs import (
     UserPayload,
     WalletInput,
 )
-from .proofs import (
+from ..schema.proofs import (
     CreateIdentityLinkCodeInput,
     IdentityLinkCodePayload,
     RedeemIdentityLinkCodeInput,
     WalletChallengeInput,
     WalletChallengePayload,
 )
-from .storyboard_inputs import (
+from ..schema.storyboard_inputs import (
     AddGeneratedMediaInput,
     CharacterPayload,
     ClipPayload,

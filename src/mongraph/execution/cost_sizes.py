@@ -19,7 +19,7 @@ from graphql import (
 )
 
 from ..datastore.documents import ENTRIES_PER_ACCOUNT, MEDIA_PER_CLIP
-from ..resolvers.relation_kinds import null_page_size
+from .relation_kinds import null_page_size
 
 __all__ = ["ListBound", "SchemaCosts", "costs_of", "is_connection_type"]
 
