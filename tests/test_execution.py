@@ -11,7 +11,7 @@ import strawberry
 from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from graphql.pyutils import Path
 
-from mongraph.api.schema import plain_fields_read_attributes
+from mongraph.api.schema import resolve_without_wrappers
 from mongraph.execution.executor import GatewayExecutor
 
 
@@ -81,7 +81,7 @@ class CountingExecutor(GatewayExecutor):
 
 def _gateway_schema() -> strawberry.Schema:
     schema = strawberry.Schema(query=Query, execution_context_class=CountingExecutor)
-    plain_fields_read_attributes(schema)
+    resolve_without_wrappers(schema)
     return schema
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import strawberry
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,7 +26,6 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.unset import UNSET, UnsetType
 
 from .api.schema import build_schema
 from .auth import KeyCache
@@ -37,6 +37,7 @@ from .datastore.client import Datastore
 from .datastore.errors import is_unavailable
 from .datastore.repository import Scope
 from .errors import ErrorCode
+from .framework import UnsetType
 from .graphiql import ASSETS_DIR, ASSETS_PATH, CONTENT_SECURITY_POLICY, GraphiQLPage, assets_app
 from .http_refusals import (
     BodyReader,
@@ -59,7 +60,8 @@ from .websocket import LegacyProtocolHandler, LimitedFrames, admit
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
     from opentelemetry.trace import TracerProvider
-    from strawberry.http.base import BaseRequestProtocol
+
+    from .framework import BaseRequestProtocol
 
 __all__ = ["GraphQLApp", "create_app"]
 
@@ -262,7 +264,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
         await admit(context, self._sockets)
-        unset: UnsetType = UNSET
+        unset: UnsetType = strawberry.UNSET
         return unset
 
 

@@ -27,12 +27,12 @@ import orjson
 from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 
 from .config import Settings
 from .datastore.client import Datastore
 from .datastore.persisted import PersistedQueries
 from .errors import ErrorCode
+from .framework import PreExecutionError
 from .media import request_error_status
 
 __all__ = [

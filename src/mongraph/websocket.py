@@ -15,17 +15,20 @@ from json import JSONDecodeError
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect, WebSocketState
-from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
-from strawberry.schema.base import BaseSchema
-from strawberry.schema.schema import StreamResult
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.schema import BaseSchema
 
 from .context import RequestContext
 from .datastore.client import Datastore
 from .datastore.errors import is_unavailable
 from .errors import ErrorCode
+from .framework import (
+    ASGIWebSocketAdapter,
+    BaseGraphQLWSHandler,
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    StreamResult,
+)
 from .observability import record_errors
 from .socket_slots import SocketSlots
 

@@ -3,11 +3,15 @@ back through another module."""
 
 from __future__ import annotations
 
-from tests.architecture.imports import cycles, import_graph
+from tests.architecture.imports import cycles, import_graph, package_graph
 
 
 def test_no_module_is_part_of_an_import_circle() -> None:
     assert cycles(import_graph()) == []
+
+
+def test_no_two_packages_import_each_other() -> None:
+    assert cycles(package_graph(import_graph())) == []
 
 
 def test_the_graph_reader_sees_a_circle() -> None:

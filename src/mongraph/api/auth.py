@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.types import ExecutionContext
-from strawberry.types.graphql import OperationType
 
 from ..context import RequestContext
 from ..errors import BadInput
+from ..framework import OperationType
 
 __all__ = [
     "authenticate_operation",

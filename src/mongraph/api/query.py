@@ -9,7 +9,8 @@ import strawberry
 
 from ..context import RequestContext
 from ..execution.connection import Connection
-from ..execution.prefetch import prefetch_connection, prefetch_objects
+from ..execution.relation_fields import prefetch_connection, prefetch_objects
+from ..pages import LIST_PAGE_SIZE, MAX_PAGE_SIZE
 from ..resolvers import chat as chat_resolvers
 from ..resolvers import identity as ident
 from ..resolvers import nodes as node_resolvers
@@ -44,7 +45,7 @@ class Query:
 
     @strawberry.field(
         description="Objects by global id, in order; null for each missing one. "
-        "At most 100 ids, none repeated."
+        f"At most {node_resolvers.MAX_NODES} ids, none repeated."
     )
     async def nodes(
         self,
@@ -86,7 +87,9 @@ class Query:
     async def users(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
+        ] = LIST_PAGE_SIZE,
         after: Annotated[
             str | None,
             strawberry.argument(
@@ -134,7 +137,9 @@ class Query:
     async def projects(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
+        ] = LIST_PAGE_SIZE,
         after: Annotated[
             str | None,
             strawberry.argument(
@@ -174,7 +179,9 @@ class Query:
     async def conversations(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
+        ] = LIST_PAGE_SIZE,
         after: Annotated[
             str | None,
             strawberry.argument(

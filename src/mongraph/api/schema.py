@@ -8,7 +8,13 @@ from functools import lru_cache
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLObjectType, NoSchemaIntrospectionCustomRule
+from graphql import (
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    NoSchemaIntrospectionCustomRule,
+    get_named_type,
+)
 from strawberry.extensions import (
     AddValidationRules,
     ParserCache,
@@ -16,20 +22,21 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import validate_document
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
-from strawberry.types.field import StrawberryField
 
 from ..config import Settings
-from ..execution.cost_sizes import costs_of
+from ..execution.cost_sizes import costs_of, is_connection_type
 from ..execution.executor import GatewayExecutor, mark_plain_leaves
-from ..execution.prefetch import RELATION_FIELDS
-from ..resolvers.nodes import register_node_type
-from ..schema.chat import Conversation, Message
-from ..schema.identity import ApiKey, CreditTransaction, User
+from ..execution.relation_fields import RELATIONS_KEY, FromDoc, RelationField, declared_relation
+from ..framework import (
+    field_definition,
+    graphql_schema,
+    is_default_resolver,
+    type_origin,
+    validate_document,
+)
+from ..resolvers.nodes import NODE_TYPES
 from ..schema.scalars import SCALAR_MAP
-from ..schema.storyboard import Character, Clip, Project, Scene
 from .errors import log_unexpected
 from .hidden_names import NameMask
 from .mutation import Mutation
@@ -37,14 +44,7 @@ from .pipeline import OperationPipeline
 from .query import Query
 from .subscription import Subscription
 
-__all__ = ["build_schema", "export_sdl", "plain_fields_read_attributes"]
-
-_NODE_TYPES = (
-    Project, Scene, Clip, Character, User, CreditTransaction, Conversation, Message, ApiKey,
-)  # fmt: skip
-for _type in _NODE_TYPES:
-    register_node_type(_type.__name__, _type.from_doc)
-
+__all__ = ["build_schema", "export_sdl", "resolve_without_wrappers"]
 
 _DOCUMENT_CACHE = 256
 
@@ -98,38 +98,50 @@ def _attribute(name: str) -> Callable[..., Any]:
     return resolve
 
 
-def plain_fields_read_attributes(schema: strawberry.Schema) -> None:
-    """A field without resolver, permission or extension reads its attribute directly,
-    skipping Strawberry's per-field wrapper: most fields of a big response are these (the
-    scalar ones the executor answers in place, see execution.py)."""
-    for graphql_type in schema._schema.type_map.values():
+def resolve_without_wrappers(schema: strawberry.Schema) -> None:
+    """Fields that need nothing of Strawberry's per-field wrapper (an `Info`, converted
+    arguments, permissions) get graphql-core resolvers of their own, as Strawberry builds
+    the schema's types: most fields of a big response are these.
+
+    - A field without resolver, permission or extension reads its attribute directly (the
+      scalar ones the executor answers in place, see executor.py).
+    - A declared relation field resolves through its declaration (relation_fields.py),
+      which also learns the Python type of the objects it leads to; the type records its
+      relation fields for the prefetch walk.
+    """
+    for graphql_type in graphql_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
         attributes: dict[str, str] = {}
+        relations: dict[str, RelationField[Any]] = {}
         for name, field in graphql_type.fields.items():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                isinstance(definition, StrawberryField)
+            definition = field_definition(field)
+            relation = declared_relation(field)
+            if relation is not None:
+                relation.bind(_object_class(field))
+                field.resolve = relation.graphql_resolver()
+                relations[name] = relation
+            elif (
+                definition is not None
                 and definition.is_basic_field
-                and getattr(field.resolve, "_is_default", False)
+                and is_default_resolver(field.resolve)
             ):
                 field.resolve = _attribute(definition.python_name)
                 attributes[name] = definition.python_name
         mark_plain_leaves(graphql_type, attributes)
+        if relations:
+            graphql_type.extensions = {**(graphql_type.extensions or {}), RELATIONS_KEY: relations}
 
 
-def _relation_fields_resolve_directly(schema: strawberry.Schema) -> None:
-    """A declared relation field resolves through its declaration without Strawberry's
-    per-field wrapper: its arguments are plain scalars and it has no permission or
-    extension (checked), and a tree calls it once per object."""
-    for (type_name, field_name), relation in RELATION_FIELDS.items():
-        field = schema._schema.get_type(type_name).fields[field_name]  # type: ignore[union-attr]
-        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if not isinstance(definition, StrawberryField) or (
-            definition.permission_classes or definition.extensions
-        ):
-            raise TypeError(f"{type_name}.{field_name} needs Strawberry's resolver wrapper")
-        field.resolve = relation.graphql_resolver()
+def _object_class(field: GraphQLField) -> type[FromDoc] | None:
+    """The Python class of the objects a field leads to (a connection's nodes)."""
+    named = get_named_type(field.type)
+    if isinstance(named, GraphQLObjectType) and is_connection_type(named):
+        edge = get_named_type(named.fields["edges"].type)
+        assert isinstance(edge, GraphQLObjectType)
+        named = get_named_type(edge.fields["node"].type)
+    origin = type_origin(named)
+    return origin if origin is not None and hasattr(origin, "from_doc") else None
 
 
 def build_schema(
@@ -150,7 +162,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=list(_NODE_TYPES),
+        types=list(NODE_TYPES),
         extensions=extensions,
         execution_context_class=GatewayExecutor,
         config=StrawberryConfig(
@@ -160,11 +172,10 @@ def build_schema(
         ),
     )
     schema.trusted_documents = trusted_documents
-    plain_fields_read_attributes(schema)
-    _relation_fields_resolve_directly(schema)
-    costs_of(schema._schema)  # the sizes the cost model uses, once, at startup
+    resolve_without_wrappers(schema)
+    costs_of(graphql_schema(schema))  # the sizes the cost model uses, once, at startup
     if not settings.mongraph_introspection and not settings.mongraph_dev:
-        schema.name_mask = NameMask(schema._schema)
+        schema.name_mask = NameMask(graphql_schema(schema))
     return schema
 
 

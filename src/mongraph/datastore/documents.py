@@ -21,6 +21,7 @@ from pydantic.alias_generators import to_camel
 __all__ = [
     "ENTRIES_PER_ACCOUNT",
     "MEDIA_PER_CLIP",
+    "NAME_MAX",
     "NO_MESSAGES",
     "ApiKeyDoc",
     "CharacterDoc",
@@ -183,6 +184,10 @@ class SceneDoc(SoftDeletableDoc):
     lyrics: str | None = None
     order: int
 
+
+NAME_MAX = 200
+"""The longest name or title (projects, scenes, clips, characters, conversations), and
+the longest text a list filter searches for in one."""
 
 MEDIA_PER_CLIP = 100
 """At most this many images, and as many videos, per clip: `add_media` refuses more, and

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
+import bson
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from ..pages import child_ordering
 from .client import Datastore
 from .documents import Document
 from .pagination import LazyCursors, Page, PageRequest, keyset_filter, mongo_sort
@@ -18,10 +21,10 @@ from .relations import COLLECTIONS, RELATIONS, CollectionSpec, SortSpec
 __all__ = [
     "ChildCountQuery",
     "ChildPageQuery",
+    "ListPageQuery",
     "Repository",
     "Scope",
     "by_ids_across",
-    "child_ordering",
     "to_object_id",
 ]
 
@@ -87,6 +90,35 @@ class ChildCountQuery:
     relation: str
     include_deleted: bool = False
     where: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class ListPageQuery:
+    """One page of the documents matching `query` in `sort` order (a list that is not a
+    relation's children: `User.projects`); `scope`: narrower than the request's, or None."""
+
+    query: Raw
+    sort: SortSpec
+    ordering: str
+    page: PageRequest
+    include_deleted: bool = False
+    scope: Scope | None = None
+
+    @cached_property
+    def _identity(self) -> bytes:
+        # A query is a nested dict: equal queries encode equal (key order included).
+        scope = None if self.scope is None else self.scope.owner_id
+        return bson.encode(
+            {"q": self.query, "s": [list(s) for s in self.sort], "o": self.ordering,
+             "p": [self.page.limit, list(self.page.cursor or ()), self.page.backward],
+             "d": self.include_deleted, "scope": scope}
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ListPageQuery) and self._identity == other._identity
+
+    def __hash__(self) -> int:
+        return hash(self._identity)
 
 
 class Repository:
@@ -295,11 +327,6 @@ def _join(collection: str, local_field: str, scope: Scope) -> Raw:
     if scoped := scope.apply(COLLECTIONS[collection], {}):
         join["pipeline"] = [{"$match": scoped}]
     return join
-
-
-def child_ordering(relation: str, parent_id: Any) -> str:
-    """Cursor namespace of one parent's children: a cursor never pages another parent's list."""
-    return f"{relation}:{parent_id}"
 
 
 def _group(keys: Iterable[tuple[ObjectId, Q]]) -> dict[Q, list[ObjectId]]:

@@ -38,22 +38,18 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.execution import VariableValues, get_argument_values, get_variable_values
 
 from ..config import Settings
+from ..pages import LIST_CAP
 from .cost_sizes import SchemaCosts, is_connection_type
 
 __all__ = [
-    "LIST_CAP",
     "Limit",
     "Limits",
     "OperationShape",
     "measure",
 ]
-
-LIST_CAP = 100
-"""The bound of a plain list the model knows nothing more about (`Project.characters`,
-`Scene.alternates`, ... are capped at 100 where they are read)."""
 
 
 class Limit(Enum):
@@ -352,7 +348,7 @@ class _Walker:
         arguments = self._arguments(node, definition)
         given = [arguments.get(name) for name in ("first", "last")]
         sizes = [v for v in given if isinstance(v, int)]
-        # Out of 0..100 the resolver refuses it: the field is one null.
+        # Out of 0..MAX_PAGE_SIZE the resolver refuses it: the field is one null.
         return max(max(sizes), 0) if sizes else null_page
 
     def _arguments(self, node: FieldNode, definition: GraphQLField) -> dict[str, Any]:

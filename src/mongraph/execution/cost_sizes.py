@@ -19,7 +19,8 @@ from graphql import (
 )
 
 from ..datastore.documents import ENTRIES_PER_ACCOUNT, MEDIA_PER_CLIP
-from .relation_kinds import null_page_size
+from ..pages import LIST_PAGE_SIZE
+from .relation_fields import declared_relation
 
 __all__ = ["ListBound", "SchemaCosts", "costs_of", "is_connection_type"]
 
@@ -79,7 +80,7 @@ class SchemaCosts:
             },
         }
         null_pages = {
-            (t.name, name): null_page_size(t.name, name)
+            (t.name, name): _null_page(f)
             for t in composite
             for name, f in t.fields.items()
             if _is_connection(f)
@@ -116,3 +117,12 @@ def is_connection_type(graphql_type: Any) -> bool:
 
 def _is_connection(definition: GraphQLField) -> bool:
     return is_connection_type(get_nullable_type(definition.type))
+
+
+def _null_page(definition: GraphQLField) -> int:
+    """A connection's page when `first` (and `last`) is null or absent: its declaration's,
+    else a top-level list's."""
+    relation = declared_relation(definition)
+    if relation is not None and relation.null_page is not None:
+        return relation.null_page
+    return LIST_PAGE_SIZE

@@ -1,7 +1,7 @@
 """graphql-core's executor, except that plain leaf fields are answered in place.
 
 A plain leaf is a scalar or enum field read straight from an attribute of its object (no
-resolver, argument, permission or extension: `_attribute` in schema.py). Most fields of a
+resolver, argument, permission or extension: `_attribute` in api/schema.py). Most fields of a
 big response are these, and graphql-core spends about 3 µs on each (a resolve info, a path,
 the awaitable checks, completion) to do what one `getattr` and one `coerce_output_value` do.
 
@@ -39,9 +39,9 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution import ExecutionResult
-from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from ..framework import GroupedFieldSet, StrawberryGraphQLCoreExecutionContext
 
 __all__ = ["GatewayExecutor", "PlainLeaf", "SharedEvent", "mark_plain_leaves"]
 

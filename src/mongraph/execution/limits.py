@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from ..config import Settings, get_settings
 from ..context import RequestContext
 from ..errors import ApiError, ErrorCode
+from ..framework import graphql_schema, provided_operation_name
 from .cost import Limit, Limits, OperationShape
 from .cost_sizes import costs_of
 from .shapes import ShapeCache
@@ -79,7 +80,7 @@ def enforce_limits(execution_context: ExecutionContext) -> int | None:
     operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
     name = execution_context.operation_name
     cost: int | None = None
-    if execution_context._provided_operation_name is None and len(operations) > 1:
+    if provided_operation_name(execution_context) is None and len(operations) > 1:
         # The spec's GetOperation: Strawberry would otherwise run the first one
         # (`operation_name` guesses, hence the provided one).
         error: ApiError | None = ApiError(
@@ -94,7 +95,7 @@ def enforce_limits(execution_context: ExecutionContext) -> int | None:
             return None
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
         settings = _settings(execution_context)
-        schema = execution_context.schema._schema
+        schema = graphql_schema(execution_context.schema)
         shape = _shapes_of(schema).measure(
             costs_of(schema),
             operation,

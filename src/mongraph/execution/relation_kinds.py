@@ -1,7 +1,8 @@
 """The kinds of relation field: a parent link, a page, a short list, a single child, a count.
 
-Each is declared once per field at the bottom of a `schema/` module, e.g.
-`ChildPage(Scene, "clips", "scene.clips", Clip)`; `prefetch.py` resolves and prefetches them.
+Each declares one field in its type's body, e.g.
+`clips: Connection[Clip] = ChildPage("scene.clips").field("…", first=…)`;
+`relation_fields.py` resolves and prefetches them.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from strawberry.types import get_object_definition
+
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
-from ..datastore.repository import ChildCountQuery, ChildPageQuery
+from ..datastore.repository import ChildCountQuery, ChildPageQuery, ListPageQuery
 from ..errors import NotFound
+from ..pages import CHILD_PAGE_SIZE, LIST_CAP, LIST_PAGE_SIZE
 from .connection import Connection
-from .loading import Where, page_query
-from .paging import CHILD_PAGE_SIZE, LIST_PAGE_SIZE, to_connection
-from .prefetch import RELATION_FIELDS, Args, FromDoc, RelationField, Target, object_definition
+from .loading import ListSelection, Where, list_page_query, page_query
+from .paging import to_connection
+from .relation_fields import Args, RelationField, Target
 
-__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ParentLink", "null_page_size"]
+__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ListPage", "ParentLink"]
 
 R = TypeVar("R")
 
@@ -28,17 +32,13 @@ class ParentLink(RelationField[Any]):
 
     def __init__(
         self,
-        owner: type[FromDoc],
-        name: str,
-        child: type[FromDoc],
         collection: str,
         foreign_key: Callable[[Any], Any],
         *,
         live_only: bool = False,
         required: bool = True,
     ) -> None:
-        super().__init__(owner, name)
-        self.child = child
+        super().__init__()
         self.collection = collection
         self.foreign_key = foreign_key
         self.live_only = live_only
@@ -58,7 +58,7 @@ class ParentLink(RelationField[Any]):
             return ctx.loaders.built(self.child.from_doc, loaded)
         if self.required:
             assert self.child is not None
-            raise NotFound(f"{object_definition(self.child).name} not found")
+            raise NotFound(f"{get_object_definition(self.child, strict=True).name} not found")
         return None
 
     def children(self, loaded: Any) -> Sequence[Document]:
@@ -70,23 +70,19 @@ class _Children(RelationField[R]):
 
     def __init__(
         self,
-        owner: type[FromDoc],
-        name: str,
         relation: str,
-        child: type[FromDoc] | None = None,
         *,
         where: Callable[[Args], Where] = lambda _: (),
         include_deleted: Callable[[RequestContext, Any, Args], bool] | None = None,
     ) -> None:
-        super().__init__(owner, name)
+        super().__init__()
         self.relation = relation
-        self.child = child
         self.where = where
         self._include_deleted = include_deleted
 
     def children(self, loaded: Any) -> Sequence[Document]:
-        """The documents of a loaded page (a count has none: its `child` is None)."""
-        items: Sequence[Document] = loaded.items if self.child is not None else ()
+        """The documents of a loaded page (a count has none)."""
+        items: Sequence[Document] = loaded.items if self.leads_to_objects else ()
         return items
 
     def include_deleted(self, ctx: RequestContext, doc: Any, args: Args) -> bool:
@@ -115,7 +111,6 @@ class ChildPage(_Children[Connection[Any]]):
 
     connection = True
     null_page = CHILD_PAGE_SIZE
-    """The page when `first` and `last` are null or absent."""
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         query = page_query(
@@ -145,18 +140,9 @@ class ChildPage(_Children[Connection[Any]]):
 class ChildList(_Children[list[Any]]):
     """A short list of children (at most `cap`), without paging."""
 
-    def __init__(
-        self,
-        owner: type[FromDoc],
-        name: str,
-        relation: str,
-        child: type[FromDoc],
-        *,
-        cap: int = 100,
-        **kw: Any,
-    ) -> None:
-        super().__init__(owner, name, relation, child, **kw)
-        self.cap = cap
+    def __init__(self, relation: str, *, cap: int = LIST_CAP, **kw: Any) -> None:
+        super().__init__(relation, **kw)
+        self.cap: int = cap
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         return self._first(ctx, doc, args, self.cap)
@@ -188,6 +174,8 @@ class ChildOne(_Children[Any]):
 class ChildCount(_Children[int]):
     """How many live children the parent has along the relation."""
 
+    leads_to_objects = False
+
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         return ctx.loaders.counts(self.relation), (doc.id, self._count_query(ctx, doc, args))
 
@@ -196,8 +184,44 @@ class ChildCount(_Children[int]):
         return count
 
 
-def null_page_size(type_name: str, field_name: str) -> int:
-    """The page a connection field's resolver returns when its `first` (and `last`) is null
-    or absent: a declared child page's, else `list_connection`'s (the top-level lists)."""
-    relation = RELATION_FIELDS.get((type_name, field_name))
-    return relation.null_page if isinstance(relation, ChildPage) else LIST_PAGE_SIZE
+class ListPage(RelationField[Connection[Any]]):
+    """A page of the documents the parent chooses (`User.projects`: those it owns),
+    filtered and ordered by the field's arguments: a list, not a relation's children.
+    `select(ctx, parent, args)` says which documents, in which order, within which scope."""
+
+    connection = True
+    null_page = LIST_PAGE_SIZE
+
+    def __init__(
+        self, collection: str, select: Callable[[RequestContext, Any, Args], ListSelection]
+    ) -> None:
+        super().__init__()
+        self.collection = collection
+        self.select = select
+
+    def _query(self, ctx: RequestContext, doc: Any, args: Args) -> ListPageQuery:
+        return list_page_query(
+            ctx,
+            self.collection,
+            self.select(ctx, doc, args),
+            first=args.get("first"),
+            after=args.get("after"),
+            default_first=self.null_page,
+            include_deleted=bool(args.get("include_deleted")),
+        )
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
+        return ctx.loaders.lists(self.collection), self._query(ctx, doc, args)
+
+    def children(self, loaded: Any) -> Sequence[Document]:
+        items: Sequence[Document] = loaded.items
+        return items
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
+        query = self._query(ctx, doc, args)
+
+        async def count() -> int:
+            return await ctx.loaders.list_count(self.collection, query)
+
+        assert self.child is not None
+        return to_connection(loaded, self.child.from_doc, count)

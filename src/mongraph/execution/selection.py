@@ -21,7 +21,7 @@ from graphql import (
     SelectionSetNode,
     is_abstract_type,
 )
-from graphql.execution.values import VariableValues, get_directive_values
+from graphql.execution import VariableValues, get_directive_values
 
 __all__ = ["Selections"]
 

@@ -18,6 +18,7 @@ from ..datastore.relations import RELATIONS
 from ..datastore.repository import (
     ChildCountQuery,
     ChildPageQuery,
+    ListPageQuery,
     Repository,
     Scope,
     by_ids_across,
@@ -158,6 +159,31 @@ class Loaders:
     def counts(self, relation: str) -> Loader:
         """(parent id, ChildCountQuery) → how many children that parent has along `relation`."""
         return self._get("count", RELATIONS[relation].child, lambda repo: repo.child_counts)
+
+    def lists(self, collection: str) -> Loader:
+        """ListPageQuery → its page of `collection`: one `find` each (such a list hangs
+        off one object, a user, so a batch rarely holds more than one)."""
+        key = ("list", collection)
+        if key not in self._loaders:
+
+            async def load(keys: Sequence[ListPageQuery]) -> list[Any]:
+                return await asyncio.gather(
+                    *(self._list_repo(collection, k).find_page(
+                        k.query, sort=k.sort, ordering=k.ordering, page=k.page,
+                        include_deleted=k.include_deleted,
+                    ) for k in keys)
+                )  # fmt: skip
+
+            self._loaders[key] = self._new("list", collection, load)
+        return self._loaders[key]
+
+    async def list_count(self, collection: str, query: ListPageQuery) -> int:
+        """How many documents the whole list has (`totalCount`)."""
+        repo = self._list_repo(collection, query)
+        return await repo.count(query.query, include_deleted=query.include_deleted)
+
+    def _list_repo(self, collection: str, query: ListPageQuery) -> Repository:
+        return Repository(self._store, collection, query.scope or self._scope)
 
     async def child_count(self, parent_id: ObjectIdLike, query: ChildCountQuery) -> int:
         count: int = await self.counts(query.relation).load((parent_id, query))

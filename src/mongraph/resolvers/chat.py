@@ -16,7 +16,6 @@ from ..schema.chat import Conversation, Message
 from ..schema.chat_inputs import (
     ConversationFilter,
     ConversationOrder,
-    ConversationOrderField,
     ConversationPayload,
     CreateConversationInput,
     EditMessageInput,
@@ -25,9 +24,10 @@ from ..schema.chat_inputs import (
     PostMessageInput,
     ShareConversationInput,
     UpdateConversationInput,
+    conversations_of,
 )
 from .common import attempt, object_id_of, provided
-from .listing import contains, list_connection
+from .listing import list_connection
 from .nodes import resolve_node
 from .validation import ConversationFields, validated, validated_content
 
@@ -42,12 +42,6 @@ __all__ = [
     "update_conversation",
 ]
 
-_ORDER_FIELDS = {
-    ConversationOrderField.LAST_MESSAGE_AT: "lastMessageSort",
-    ConversationOrderField.CREATED_AT: "createdAt",
-    ConversationOrderField.TITLE: "title",
-}
-
 
 async def list_conversations(
     ctx: RequestContext,
@@ -59,39 +53,11 @@ async def list_conversations(
     order_by: ConversationOrder | None,
     include_deleted: bool,
 ) -> Connection[Conversation]:
-    """Conversations `reader_id` owns or that are shared with them; trash: their own only.
-    Only the reader themself and admins may list them (a SERVICE reading a user gets none)."""
-    viewer = ctx.viewer
-    if reader_id != viewer.user.id and not viewer.is_admin:
-        reader_id = Scope.nobody().owner_id
-    order = order_by or ConversationOrder(field=ConversationOrderField.LAST_MESSAGE_AT)
-    shared: dict[str, Any] = {"sharedWith": reader_id, "deletedAt": None}
-    query: dict[str, Any] = {"$or": [{"ownerId": reader_id}, shared]}
-    if where is not None:
-        query = {"$and": [query, _filter(where)]}
+    selection = conversations_of(ctx.viewer, reader_id, where, order_by)
     return await list_connection(
-        ctx,
-        collection="conversations",
-        scope=Scope(owner_id=reader_id),
-        query=query,
-        sort_field=_ORDER_FIELDS[order.field],
-        direction=order.direction,
-        first=first,
-        after=after,
-        convert=Conversation.from_doc,
-        include_deleted=include_deleted,
-    )
-
-
-def _filter(where: ConversationFilter) -> dict[str, Any]:
-    query: dict[str, Any] = {}
-    if where.status is not None:
-        query["status"] = where.status.value
-    if where.folder_path is not None:
-        query["folderPath"] = where.folder_path
-    if where.title_contains:
-        query["title"] = contains(where.title_contains, "titleContains")
-    return query
+        ctx, "conversations", selection, first=first, after=after,
+        convert=Conversation.from_doc, include_deleted=include_deleted,
+    )  # fmt: skip
 
 
 async def get_conversation(ctx: RequestContext, global_id: str) -> Conversation | None:

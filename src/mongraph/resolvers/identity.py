@@ -13,8 +13,7 @@ from ..datastore.documents import IdentityDoc, UserDoc, WalletDoc, utcnow
 from ..datastore.repository import Scope
 from ..errors import ApiError, BadInput, ErrorCode, Forbidden
 from ..execution.connection import Connection
-from ..execution.loading import load_one
-from ..schema.common import SortDirection
+from ..execution.loading import ListSelection, contains, load_one
 from ..schema.identity import ApiKey, User
 from ..schema.identity_inputs import (
     AddWalletInput,
@@ -32,7 +31,7 @@ from ..schema.identity_inputs import (
 )
 from .accounts import identity_doc, visible
 from .common import attempt, object_id_of
-from .listing import contains, list_connection
+from .listing import list_connection
 from .proofs import signed_challenge
 from .validation import ApiKeyFields, UserFields, validated
 from .wallets import wallet_address
@@ -94,16 +93,9 @@ async def list_users(
             query["status"] = where.status.value
         if where.display_name_contains:
             query["displayName"] = contains(where.display_name_contains, "displayNameContains")
+    selection = ListSelection(query, "createdAt", descending=True, scope=Scope.unrestricted())
     return await list_connection(
-        ctx,
-        collection="users",
-        scope=Scope.unrestricted(),
-        query=query,
-        sort_field="createdAt",
-        direction=SortDirection.DESC,
-        first=first,
-        after=after,
-        convert=User.from_doc,
+        ctx, "users", selection, first=first, after=after, convert=User.from_doc
     )
 
 

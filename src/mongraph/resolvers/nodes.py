@@ -12,17 +12,19 @@ from ..datastore.documents import SoftDeletableDoc, UserDoc
 from ..datastore.relations import RELATIONS, collection_for_type, holder_of_type
 from ..datastore.repository import to_object_id
 from ..errors import BadInput
+from ..schema.chat import Conversation, Message
+from ..schema.identity import ApiKey, CreditTransaction, User
 from ..schema.ids import decode_global_id
+from ..schema.storyboard import Character, Clip, Project, Scene
 
-__all__ = ["check_node_ids", "register_node_type", "resolve_node", "resolve_nodes"]
+__all__ = ["MAX_NODES", "NODE_TYPES", "check_node_ids", "resolve_node", "resolve_nodes"]
 
 MAX_NODES = 100
-_BUILDERS: dict[str, Callable[[Any], Any]] = {}
-
-
-def register_node_type(type_name: str, build: Callable[[Any], Any]) -> None:
-    """Declares how a collection's documents become their GraphQL type."""
-    _BUILDERS[type_name] = build
+NODE_TYPES = (
+    Project, Scene, Clip, Character, User, CreditTransaction, Conversation, Message, ApiKey,
+)  # fmt: skip
+"""The types `node(id:)` resolves: each built from a document of its collection."""
+_BUILDERS: dict[str, Callable[[Any], Any]] = {t.__name__: t.from_doc for t in NODE_TYPES}
 
 
 def check_node_ids(ids: Sequence[str]) -> None:

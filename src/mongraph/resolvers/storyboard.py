@@ -29,9 +29,9 @@ from ..schema.storyboard_inputs import (
     UpdateProjectInput,
     UpdateSceneInput,
 )
-from ..schema.storyboard_queries import ProjectFilter, ProjectOrder, ProjectOrderField
+from ..schema.storyboard_queries import ProjectFilter, ProjectOrder, projects_of
 from .common import attempt, object_id_of, optional_object_id, provided
-from .listing import contains, list_connection
+from .listing import list_connection
 from .validation import (
     CharacterFields,
     ClipFields,
@@ -53,12 +53,6 @@ __all__ = [
     "update_scene",
 ]
 
-_ORDER_FIELDS = {
-    ProjectOrderField.CREATED_AT: "createdAt",
-    ProjectOrderField.UPDATED_AT: "updatedAt",
-    ProjectOrderField.NAME: "name",
-}
-
 
 async def list_projects(
     ctx: RequestContext,
@@ -70,28 +64,11 @@ async def list_projects(
     order_by: ProjectOrder | None,
     include_deleted: bool,
 ) -> Connection[Project]:
-    viewer = ctx.viewer
-    order = order_by or ProjectOrder(field=ProjectOrderField.CREATED_AT)
-    query: dict[str, Any] = {"ownerId": owner_id}
-    if where is not None:
-        if where.name_contains:
-            query["name"] = contains(where.name_contains, "nameContains")
-        if where.created_at is not None:
-            bounds = {"$gte": where.created_at.from_, "$lte": where.created_at.to}
-            if any(v is not None for v in bounds.values()):
-                query["createdAt"] = {k: v for k, v in bounds.items() if v is not None}
+    selection = projects_of(owner_id, where, order_by)
     return await list_connection(
-        ctx,
-        collection="projects",
-        scope=viewer.scope,
-        query=query,
-        sort_field=_ORDER_FIELDS[order.field],
-        direction=order.direction,
-        first=first,
-        after=after,
-        convert=Project.from_doc,
+        ctx, "projects", selection, first=first, after=after, convert=Project.from_doc,
         include_deleted=include_deleted,
-    )
+    )  # fmt: skip
 
 
 async def get_project(ctx: RequestContext, global_id: str) -> Project | None:

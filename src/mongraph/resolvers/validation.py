@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from ..datastore.documents import NAME_MAX
 from ..errors import BadInput
 
 __all__ = [
@@ -34,7 +35,6 @@ __all__ = [
     "validated_content",
 ]
 
-NAME_MAX = 200
 TEXT_MAX = 20_000
 
 

@@ -11,8 +11,10 @@ import strawberry
 from ..context import RequestContext
 from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
 from ..execution.connection import Connection
-from ..execution.prefetch import Resolved
+from ..execution.relation_fields import Arg
 from ..execution.relation_kinds import ChildCount, ChildPage, ParentLink
+from ..pages import CHILD_PAGE_SIZE, MAX_PAGE_SIZE
+from ..policy import may_see_trash
 from .common import Node, SoftDeletable, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
@@ -28,10 +30,16 @@ __all__ = [
 ]
 
 Info = strawberry.Info[RequestContext, None]
-PageSize = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")]
+PageSize = Annotated[
+    int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
+]
 Cursor = Annotated[
     str | None,
     strawberry.argument(description="An edge's `cursor` from an earlier page of this list."),
+]
+
+IncludeDeleted = Annotated[
+    bool | None, strawberry.argument(description="Deleted ones too (the owner's trash only).")
 ]
 
 
@@ -86,6 +94,16 @@ class MessageMetadata:
     )
 
 
+async def _shared_with(root: Conversation, info: Info) -> list[UserProfile]:
+    users = await info.context.loaders.by_id("users").load_many(root.doc.shared_with)
+    return [UserProfile.from_doc(u) for u in users if u is not None]
+
+
+def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> bool:
+    """Deleted messages are listed only for the conversation's owner (or an admin)."""
+    return bool(args.get("include_deleted")) and may_see_trash(ctx.viewer, doc.owner_id)
+
+
 @strawberry.type(description="A conversation: its owner posts, the users it is shared with read.")
 class Conversation(Node, SoftDeletable):
     doc: strawberry.Private[ConversationDoc]
@@ -114,42 +132,27 @@ class Conversation(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(
-        description="The account that owns it, as others see it.", graphql_type=UserProfile
+    owner: UserProfile = ParentLink("users", lambda d: d.owner_id).field(
+        "The account that owns it, as others see it."
     )
-    def owner(self, info: Info) -> Resolved[UserProfile]:
-        return _conversation_owner.resolve(info, self.doc)
 
-    @strawberry.field(description="The users who may read it.")
-    async def shared_with(self, info: Info) -> list[UserProfile]:
-        users = await info.context.loaders.by_id("users").load_many(self.doc.shared_with)
-        return [UserProfile.from_doc(u) for u in users if u is not None]
-
-    @strawberry.field(description="Number of its messages that are not deleted.", graphql_type=int)
-    def message_count(self, info: Info) -> Resolved[int]:
-        return _conversation_message_count.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="Oldest first. `last`/`before` page backwards from the newest. "
-        "Neither first nor last: the first 50.",
-        graphql_type="Connection[Message]",
+    shared_with: list[UserProfile] = strawberry.field(
+        resolver=_shared_with, description="The users who may read it."
     )
-    def messages(
-        self,
-        info: Info,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-        include_deleted: Annotated[
-            bool | None,
-            strawberry.argument(description="Deleted ones too (the owner's trash only)."),
-        ] = False,
-    ) -> Resolved[Connection[Message]]:
-        return _conversation_messages.resolve(
-            info, self.doc, first=first, after=after, last=last, before=before,
-            include_deleted=include_deleted,
-        )  # fmt: skip
+    message_count: int = ChildCount("conversation.messages").field(
+        "Number of its messages that are not deleted."
+    )
+    messages: Connection[Message] = ChildPage(
+        "conversation.messages", include_deleted=_trash
+    ).field(
+        "Oldest first. `last`/`before` page backwards from the newest. "
+        f"Neither first nor last: the first {CHILD_PAGE_SIZE}.",
+        first=Arg(PageSize),
+        after=Arg(Cursor),
+        last=Arg(PageSize),
+        before=Arg(Cursor),
+        include_deleted=Arg(IncludeDeleted, False),
+    )
 
 
 @strawberry.type(description="A message of a conversation.")
@@ -181,35 +184,9 @@ class Message(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(
-        description="The conversation it belongs to (even when that is deleted).",
-        graphql_type=Conversation,
+    conversation: Conversation = ParentLink("conversations", lambda d: d.conversation_id).field(
+        "The conversation it belongs to (even when that is deleted)."
     )
-    def conversation(self, info: Info) -> Resolved[Conversation]:
-        return _message_conversation.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="Who posted it; null when that account is gone.",
-        graphql_type=UserProfile | None,
+    author: UserProfile | None = ParentLink("users", lambda d: d.author_id, required=False).field(
+        "Who posted it; null when that account is gone."
     )
-    def author(self, info: Info) -> Resolved[UserProfile | None]:
-        return _message_author.resolve(info, self.doc)
-
-
-def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> bool:
-    """Deleted messages are listed only for the conversation's owner (or an admin)."""
-    viewer = ctx.viewer
-    return bool(args.get("include_deleted")) and (viewer.is_admin or viewer.user.id == doc.owner_id)
-
-
-_conversation_owner = ParentLink(Conversation, "owner", UserProfile, "users", lambda d: d.owner_id)
-_conversation_message_count = ChildCount(Conversation, "messageCount", "conversation.messages")
-_conversation_messages = ChildPage(
-    Conversation, "messages", "conversation.messages", Message, include_deleted=_trash
-)
-_message_conversation = ParentLink(
-    Message, "conversation", Conversation, "conversations", lambda d: d.conversation_id
-)
-_message_author = ParentLink(
-    Message, "author", UserProfile, "users", lambda d: d.author_id, required=False
-)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
+from ..auth import Viewer
+from ..execution.loading import ListSelection, contains
+from ..policy import conversations_scope
 from .chat import ContentType, Conversation, ConversationStatus, Message, MessageRole
 from .common import SortDirection, UserError, described_enum
 
@@ -24,6 +27,7 @@ __all__ = [
     "PostMessageInput",
     "ShareConversationInput",
     "UpdateConversationInput",
+    "conversations_of",
 ]
 
 UNSET = strawberry.UNSET
@@ -142,3 +146,39 @@ class ConversationPayload:
 class MessagePayload:
     message: Message | None = strawberry.field(description="The message; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+_ORDER_FIELDS = {
+    ConversationOrderField.LAST_MESSAGE_AT: "lastMessageSort",
+    ConversationOrderField.CREATED_AT: "createdAt",
+    ConversationOrderField.TITLE: "title",
+}
+
+
+def conversations_of(
+    viewer: Viewer,
+    reader_id: Any,
+    where: ConversationFilter | None,
+    order_by: ConversationOrder | None,
+) -> ListSelection:
+    """The conversations a `conversations` list of `reader_id` shows (those they own or
+    that are shared with them, as far as the viewer may see: `policy`), filtered and
+    ordered; in the trash, their own only."""
+    scope = conversations_scope(viewer, reader_id)
+    order = order_by or ConversationOrder(field=ConversationOrderField.LAST_MESSAGE_AT)
+    query: dict[str, Any] = {"$or": [{"ownerId": scope.owner_id}, {"deletedAt": None}]}
+    if where is not None:
+        query = {"$and": [query, _filter(where)]}
+    descending = order.direction is SortDirection.DESC
+    return ListSelection(query, _ORDER_FIELDS[order.field], descending, scope)
+
+
+def _filter(where: ConversationFilter) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if where.status is not None:
+        query["status"] = where.status.value
+    if where.folder_path is not None:
+        query["folderPath"] = where.folder_path
+    if where.title_contains:
+        query["title"] = contains(where.title_contains, "titleContains")
+    return query

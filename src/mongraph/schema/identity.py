@@ -19,12 +19,11 @@ from ..datastore.documents import (
     WalletDoc,
 )
 from ..execution.connection import Connection
-from ..execution.prefetch import Resolved, prefetch_connection
-from ..execution.relation_kinds import ChildOne, ChildPage, ParentLink
-from ..resolvers.chat import list_conversations
-from ..resolvers.storyboard import list_projects
+from ..execution.relation_fields import Arg
+from ..execution.relation_kinds import ChildOne, ChildPage, ListPage, ParentLink
+from ..pages import LIST_PAGE_SIZE, MAX_PAGE_SIZE
 from .chat import Conversation
-from .chat_inputs import ConversationFilterArg, ConversationOrderArg
+from .chat_inputs import ConversationFilterArg, ConversationOrderArg, conversations_of
 from .common import Node, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
@@ -33,6 +32,7 @@ from .storyboard_queries import (
     IncludeDeletedArg,
     ProjectFilterArg,
     ProjectOrderArg,
+    projects_of,
 )
 
 __all__ = [
@@ -51,6 +51,11 @@ __all__ = [
 ]
 
 Info = strawberry.Info[RequestContext, None]
+First = Annotated[int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Return the items after this cursor (an edge's `cursor`)."),
+]
 
 
 @described_enum(
@@ -226,9 +231,7 @@ class CreditTransaction(Node):
             created_at=doc.created_at,
         )
 
-    @strawberry.field(description="The account it belongs to.", graphql_type="User")
-    def user(self, info: Info) -> Resolved[User]:
-        return _transaction_user.resolve(info, self.doc)
+    user: User = ParentLink("users", lambda d: d.user_id).field("The account it belongs to.")
 
 
 @strawberry.type(
@@ -267,72 +270,33 @@ class User(Node):
             updated_at=doc.updated_at,
         )
 
-    @strawberry.field(description="Credit balance and experience.", graphql_type=Economy)
-    def economy(self, info: Info) -> Resolved[Economy]:
-        return _user_economy.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="The credit ledger, newest first.",
-        graphql_type=Connection[CreditTransaction],
+    economy: Economy = ChildOne("user.economy", unscoped=lambda doc: doc.redacted).field(
+        "Credit balance and experience."
     )
-    def transactions(
-        self,
-        info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Return the items after this cursor (an edge's `cursor`)."
-            ),
-        ] = None,
-    ) -> Resolved[Connection[CreditTransaction]]:
-        return _user_transactions.resolve(info, self.doc, first=first, after=after)
+    transactions: Connection[CreditTransaction] = ChildPage("user.transactions").field(
+        "The credit ledger, newest first.",
+        first=Arg(First, LIST_PAGE_SIZE),
+        after=Arg(After),
+    )
 
-    @strawberry.field(description="This user's projects (as `Query.projects` lists the viewer's).")
-    async def projects(
-        self,
-        info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Return the items after this cursor (an edge's `cursor`)."
-            ),
-        ] = None,
-        where: ProjectFilterArg = None,
-        order_by: ProjectOrderArg = None,
-        include_deleted: IncludeDeletedArg = False,
-    ) -> Connection[Project]:
-        projects = await list_projects(
-            info.context, owner_id=self.doc.id, first=first, after=after, where=where,
-            order_by=order_by, include_deleted=bool(include_deleted),
-        )  # fmt: skip
-        return await prefetch_connection(info, projects)
-
-    @strawberry.field(description="This user's conversations and those shared with them.")
-    async def conversations(
-        self,
-        info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Return the items after this cursor (an edge's `cursor`)."
-            ),
-        ] = None,
-        where: ConversationFilterArg = None,
-        order_by: ConversationOrderArg = None,
-        include_deleted: IncludeDeletedArg = False,
-    ) -> Connection[Conversation]:
-        conversations = await list_conversations(
-            info.context, reader_id=self.doc.id, first=first, after=after, where=where,
-            order_by=order_by, include_deleted=bool(include_deleted),
-        )  # fmt: skip
-        return await prefetch_connection(info, conversations)
-
-
-_transaction_user = ParentLink(CreditTransaction, "user", User, "users", lambda d: d.user_id)
-_user_economy = ChildOne(
-    User, "economy", "user.economy", Economy, unscoped=lambda doc: doc.redacted
-)
-_user_transactions = ChildPage(User, "transactions", "user.transactions", CreditTransaction)
+    projects: Connection[Project] = ListPage(
+        "projects", lambda ctx, doc, a: projects_of(doc.id, a.get("where"), a.get("order_by"))
+    ).field(
+        "This user's projects (as `Query.projects` lists the viewer's).",
+        first=Arg(First, LIST_PAGE_SIZE),
+        after=Arg(After),
+        where=Arg(ProjectFilterArg),
+        order_by=Arg(ProjectOrderArg),
+        include_deleted=Arg(IncludeDeletedArg, False),
+    )
+    conversations: Connection[Conversation] = ListPage(
+        "conversations",
+        lambda ctx, doc, a: conversations_of(ctx.viewer, doc.id, a.get("where"), a.get("order_by")),
+    ).field(
+        "This user's conversations and those shared with them.",
+        first=Arg(First, LIST_PAGE_SIZE),
+        after=Arg(After),
+        where=Arg(ConversationFilterArg),
+        order_by=Arg(ConversationOrderArg),
+        include_deleted=Arg(IncludeDeletedArg, False),
+    )

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from strawberry.schema.types.base_scalars import wrap_parser
-from strawberry.types.scalar import ScalarDefinition
+
+from ..framework import ScalarDefinition, wrap_parser
 
 __all__ = ["CENT", "SCALAR_MAP"]
 

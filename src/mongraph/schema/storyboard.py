@@ -8,7 +8,6 @@ from typing import Annotated
 
 import strawberry
 
-from ..context import RequestContext
 from ..datastore.documents import (
     MEDIA_PER_CLIP,
     CharacterDoc,
@@ -18,18 +17,21 @@ from ..datastore.documents import (
     SceneDoc,
 )
 from ..execution.connection import Connection
-from ..execution.prefetch import Resolved
+from ..execution.relation_fields import Arg
 from ..execution.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
+from ..pages import CHILD_PAGE_SIZE, LIST_CAP, MAX_PAGE_SIZE
 from .common import Node, SoftDeletable, described_enum
 from .ids import encode_global_id
 from .profile import UserProfile
 
 __all__ = ["Character", "Clip", "GeneratedMedia", "MediaKind", "Project", "Scene"]
 
-Info = strawberry.Info[RequestContext, None]
-First = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")]
+First = Annotated[int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")]
 After = Annotated[
     str | None, strawberry.argument(description="Cursor of the edge to continue after.")
+]
+IncludeAlternates = Annotated[
+    bool | None, strawberry.argument(description="Include alternate scenes.")
 ]
 IncludeDeleted = Annotated[
     bool | None, strawberry.argument(description="Show deleted ones too (the owner's trash).")
@@ -66,6 +68,10 @@ class GeneratedMedia:
         )
 
 
+def _scene_filter(args: dict[str, object]) -> tuple[tuple[str, object], ...]:
+    return () if args.get("include_alternates") else _PRIMARY_ONLY
+
+
 @strawberry.type(description="A music-video storyboard, owned by one user.")
 class Project(Node, SoftDeletable):
     doc: strawberry.Private[ProjectDoc]
@@ -90,46 +96,24 @@ class Project(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(
-        description="The account that owns it, as others see it.", graphql_type=UserProfile
+    owner: UserProfile = ParentLink("users", lambda d: d.owner_id).field(
+        "The account that owns it, as others see it."
     )
-    def owner(self, info: Info) -> Resolved[UserProfile]:
-        return _project_owner.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="Ordered by `order` ascending; alternates only with includeAlternates.",
-        graphql_type="Connection[Scene]",
+    scenes: Connection[Scene] = ChildPage("project.scenes", where=_scene_filter).field(
+        "Ordered by `order` ascending; alternates only with includeAlternates.",
+        first=Arg(First, CHILD_PAGE_SIZE),
+        after=Arg(After),
+        include_alternates=Arg(IncludeAlternates, False),
+        include_deleted=Arg(IncludeDeleted, False),
     )
-    def scenes(
-        self,
-        info: Info,
-        first: First = 50,
-        after: After = None,
-        include_alternates: Annotated[
-            bool | None, strawberry.argument(description="Include alternate scenes.")
-        ] = False,
-        include_deleted: IncludeDeleted = False,
-    ) -> Resolved[Connection[Scene]]:
-        return _project_scenes.resolve(
-            info, self.doc, first=first, after=after,
-            include_alternates=include_alternates, include_deleted=include_deleted,
-        )  # fmt: skip
-
-    @strawberry.field(
-        description="Its characters, at most 100, oldest first.", graphql_type="list[Character]"
+    characters: list[Character] = ChildList("project.characters").field(
+        f"Its characters, at most {LIST_CAP}, oldest first.",
+        include_deleted=Arg(IncludeDeleted, False),
     )
-    def characters(
-        self, info: Info, include_deleted: IncludeDeleted = False
-    ) -> Resolved[list[Character]]:
-        return _project_characters.resolve(info, self.doc, include_deleted=include_deleted)
-
-    @strawberry.field(description="Live primary scenes (alternates not counted).", graphql_type=int)
-    def scene_count(self, info: Info) -> Resolved[int]:
-        return _project_scene_count.resolve(info, self.doc)
-
-    @strawberry.field(description="Live clips in all of its scenes.", graphql_type=int)
-    def clip_count(self, info: Info) -> Resolved[int]:
-        return _project_clip_count.resolve(info, self.doc)
+    scene_count: int = ChildCount("project.scenes", where=lambda _: _PRIMARY_ONLY).field(
+        "Live primary scenes (alternates not counted)."
+    )
+    clip_count: int = ChildCount("project.clips").field("Live clips in all of its scenes.")
 
 
 @strawberry.type(description="A scene of a project; an alternate is a variant of a primary scene.")
@@ -160,37 +144,22 @@ class Scene(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(
-        description="The project it belongs to (even when that is deleted).", graphql_type="Project"
+    project: Project = ParentLink("projects", lambda d: d.project_id).field(
+        "The project it belongs to (even when that is deleted)."
     )
-    def project(self, info: Info) -> Resolved[Project]:
-        return _scene_project.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="The primary scene this is an alternate of.", graphql_type="Scene | None"
+    parent_scene: Scene | None = ParentLink(
+        "scenes", lambda d: d.parent_scene_id, required=False
+    ).field("The primary scene this is an alternate of.")
+    alternates: list[Scene] = ChildList("scene.alternates").field(
+        f"Its alternates, at most {LIST_CAP}, by `order`.",
+        include_deleted=Arg(IncludeDeleted, False),
     )
-    def parent_scene(self, info: Info) -> Resolved[Scene | None]:
-        return _scene_parent_scene.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="Its alternates, at most 100, by `order`.", graphql_type="list[Scene]"
+    clips: Connection[Clip] = ChildPage("scene.clips").field(
+        "Ordered by `order` ascending.",
+        first=Arg(First, CHILD_PAGE_SIZE),
+        after=Arg(After),
+        include_deleted=Arg(IncludeDeleted, False),
     )
-    def alternates(
-        self, info: Info, include_deleted: IncludeDeleted = False
-    ) -> Resolved[list[Scene]]:
-        return _scene_alternates.resolve(info, self.doc, include_deleted=include_deleted)
-
-    @strawberry.field(description="Ordered by `order` ascending.", graphql_type="Connection[Clip]")
-    def clips(
-        self,
-        info: Info,
-        first: First = 50,
-        after: After = None,
-        include_deleted: IncludeDeleted = False,
-    ) -> Resolved[Connection[Clip]]:
-        return _scene_clips.resolve(
-            info, self.doc, first=first, after=after, include_deleted=include_deleted
-        )
 
 
 @strawberry.type(description="A shot of a scene, with its prompts and generated media.")
@@ -245,24 +214,15 @@ class Clip(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(
-        description="The scene it belongs to (even when that is deleted).", graphql_type="Scene"
+    scene: Scene = ParentLink("scenes", lambda d: d.scene_id).field(
+        "The scene it belongs to (even when that is deleted)."
     )
-    def scene(self, info: Info) -> Resolved[Scene]:
-        return _clip_scene.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="The project it belongs to (even when that is deleted).", graphql_type="Project"
+    project: Project = ParentLink("projects", lambda d: d.project_id).field(
+        "The project it belongs to (even when that is deleted)."
     )
-    def project(self, info: Info) -> Resolved[Project]:
-        return _clip_project.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="The character in it; null when none or deleted.",
-        graphql_type="Character | None",
-    )
-    def character(self, info: Info) -> Resolved[Character | None]:
-        return _clip_character.resolve(info, self.doc)
+    character: Character | None = ParentLink(
+        "characters", lambda d: d.character_id, live_only=True, required=False
+    ).field("The character in it; null when none or deleted.")
 
 
 @strawberry.type(description="A character appearing in a project's clips.")
@@ -293,19 +253,14 @@ class Character(Node, SoftDeletable):
             deleted_at=doc.deleted_at,
         )
 
-    @strawberry.field(
-        description="The project it belongs to (even when that is deleted).", graphql_type=Project
+    project: Project = ParentLink("projects", lambda d: d.project_id).field(
+        "The project it belongs to (even when that is deleted)."
     )
-    def project(self, info: Info) -> Resolved[Project]:
-        return _character_project.resolve(info, self.doc)
-
-    @strawberry.field(
-        description="Live clips featuring it, oldest first.", graphql_type=Connection[Clip]
+    clips: Connection[Clip] = ChildPage("character.clips").field(
+        "Live clips featuring it, oldest first.",
+        first=Arg(First, CHILD_PAGE_SIZE),
+        after=Arg(After),
     )
-    def clips(
-        self, info: Info, first: First = 50, after: After = None
-    ) -> Resolved[Connection[Clip]]:
-        return _character_clips.resolve(info, self.doc, first=first, after=after)
 
 
 def _selected(
@@ -317,30 +272,3 @@ def _selected(
         if media.id == selected_id:
             return items[index] if index < len(items) else GeneratedMedia.from_doc(media)
     return None
-
-
-def _scene_filter(args: dict[str, object]) -> tuple[tuple[str, object], ...]:
-    return () if args.get("include_alternates") else _PRIMARY_ONLY
-
-
-_project_owner = ParentLink(Project, "owner", UserProfile, "users", lambda d: d.owner_id)
-_project_scenes = ChildPage(Project, "scenes", "project.scenes", Scene, where=_scene_filter)
-_project_characters = ChildList(Project, "characters", "project.characters", Character)
-_project_scene_count = ChildCount(
-    Project, "sceneCount", "project.scenes", where=lambda _: _PRIMARY_ONLY
-)
-_project_clip_count = ChildCount(Project, "clipCount", "project.clips")
-_scene_project = ParentLink(Scene, "project", Project, "projects", lambda d: d.project_id)
-_scene_parent_scene = ParentLink(
-    Scene, "parentScene", Scene, "scenes", lambda d: d.parent_scene_id, required=False
-)
-_scene_alternates = ChildList(Scene, "alternates", "scene.alternates", Scene)
-_scene_clips = ChildPage(Scene, "clips", "scene.clips", Clip)
-_clip_scene = ParentLink(Clip, "scene", Scene, "scenes", lambda d: d.scene_id)
-_clip_project = ParentLink(Clip, "project", Project, "projects", lambda d: d.project_id)
-_clip_character = ParentLink(
-    Clip, "character", Character, "characters", lambda d: d.character_id,
-    live_only=True, required=False,
-)  # fmt: skip
-_character_project = ParentLink(Character, "project", Project, "projects", lambda d: d.project_id)
-_character_clips = ChildPage(Character, "clips", "character.clips", Clip)

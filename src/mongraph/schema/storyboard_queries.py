@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
+from ..execution.loading import ListSelection, contains
 from .common import DateTimeRange, SortDirection, described_enum
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "ProjectOrder",
     "ProjectOrderArg",
     "ProjectOrderField",
+    "projects_of",
 ]
 
 
@@ -59,3 +61,26 @@ ProjectOrderArg = Annotated[
 IncludeDeletedArg = Annotated[
     bool | None, strawberry.argument(description="Show deleted ones too (the owner's trash).")
 ]
+
+
+_ORDER_FIELDS = {
+    ProjectOrderField.CREATED_AT: "createdAt",
+    ProjectOrderField.UPDATED_AT: "updatedAt",
+    ProjectOrderField.NAME: "name",
+}
+
+
+def projects_of(
+    owner_id: Any, where: ProjectFilter | None, order_by: ProjectOrder | None
+) -> ListSelection:
+    """The projects a `projects` list shows: the owner's, filtered and ordered."""
+    order = order_by or ProjectOrder(field=ProjectOrderField.CREATED_AT)
+    query: dict[str, Any] = {"ownerId": owner_id}
+    if where is not None:
+        if where.name_contains:
+            query["name"] = contains(where.name_contains, "nameContains")
+        if where.created_at is not None:
+            bounds = {"$gte": where.created_at.from_, "$lte": where.created_at.to}
+            if any(v is not None for v in bounds.values()):
+                query["createdAt"] = {k: v for k, v in bounds.items() if v is not None}
+    return ListSelection(query, _ORDER_FIELDS[order.field], order.direction is SortDirection.DESC)

@@ -1,17 +1,23 @@
 """Relation fields, declared once: resolved synchronously when their data is already loaded.
 
-A relation field (`Scene.clips`, `Clip.character`, …) is one `RelationField` (its kinds are
-in `relation_kinds.py`): which loader
-key one parent needs, and how the field's value is built from what was loaded. The same
-declaration serves two paths:
+A relation field (`Scene.clips`, `Clip.character`, …) is one declaration in its type's body
+(its kinds are in `relation_kinds.py`)::
+
+    clips: Connection[Clip] = ChildPage("scene.clips").field(
+        "Ordered by `order` ascending.", first=PAGE_FIRST, after=AFTER
+    )
+
+The declaration says which loader key one parent needs and how the field's value is built
+from what was loaded; the field's GraphQL type is the annotation, its arguments the keyword
+`Arg`s. The same declaration serves two paths:
 
 - **the field's resolver**: when the request's loader already holds the key's result, the
   value is built synchronously — no coroutine or task per field, which is most of
   graphql-core's cost on a wide tree; otherwise it loads (batched with its siblings),
   prefetches below, and builds;
 - **prefetching**: once a level of documents is loaded, every relation field the query
-  selects on them is loaded for all of them at once (one command per field and level, as
-  before), recursively, so the levels below resolve synchronously.
+  selects on them is loaded for all of them at once (one command per field and level),
+  recursively, so the levels below resolve synchronously.
 
 A key the prefetch cannot compute (a bad cursor, `first: 101`) is skipped: the field's own
 resolver raises the error at its own path.
@@ -20,39 +26,43 @@ resolver raises the error at its own path.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from functools import cached_property
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Generic, NamedTuple, TypeAlias, TypeVar
 
+import strawberry
 from graphql import (
     FieldNode,
     GraphQLError,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     SelectionSetNode,
 )
-from graphql.execution.values import get_argument_values
-from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
-from strawberry.utils.str_converters import to_camel_case
+from graphql.execution import get_argument_values
+from strawberry.types import get_object_definition
 
 from ..context import RequestContext
 from ..datastore.documents import Document
 from ..errors import DomainError
+from ..framework import StrawberryField, field_definition, raw_info, to_camel_case
 from ..loaders import Loader
 from .connection import Connection
 from .selection import Selections
 
 __all__ = [
-    "RELATION_FIELDS",
+    "Arg",
     "Args",
     "FromDoc",
     "RelationField",
     "Resolved",
     "Target",
-    "object_definition",
+    "declared_relation",
     "prefetch_connection",
     "prefetch_objects",
+    "relations_of",
 ]
 
 R = TypeVar("R")
@@ -61,48 +71,75 @@ Args = dict[str, Any]
 Target = tuple[Loader, Any]
 
 
-class FromDoc(Protocol):
-    """A GraphQL object type built from one document."""
+class FromDoc:
+    """A GraphQL object type built from one document (`from_doc`)."""
 
     @classmethod
-    def from_doc(cls, doc: Any) -> Any: ...
+    def from_doc(cls, doc: Any) -> Any:
+        raise NotImplementedError
 
 
-class Info(Protocol):
-    """What is read of Strawberry's `Info`; `_raw_info` is graphql-core's, for the
-    operation's AST and variables (Strawberry's `selected_fields` leaves literals uncoerced)."""
+class Arg(NamedTuple):
+    """An argument of a declared field: its annotation (usually `Annotated[…,
+    strawberry.argument(description=…)]`) and its default."""
 
-    @property
-    def context(self) -> RequestContext: ...
-
-    @property
-    def _raw_info(self) -> GraphQLResolveInfo[Any]: ...
+    annotation: Any
+    default: Any = None
 
 
-def object_definition(cls: type[Any]) -> StrawberryObjectDefinition:
-    return get_object_definition(cls, strict=True)
+class _DeclaredField(StrawberryField):
+    """A StrawberryField whose resolver is a relation declaration."""
 
-
-_REGISTRY: dict[tuple[str, str], RelationField[Any]] = {}
-_OWNERS: set[str] = set()
-"""GraphQL types with at least one declared relation field."""
-RELATION_FIELDS = _REGISTRY
-"""(GraphQL type name, field name) → its declaration, for every relation field."""
+    relation: RelationField[Any]
 
 
 class RelationField(ABC, Generic[R]):
-    """`owner.name`, a field whose value comes from one loader key per parent document."""
+    """A field whose value comes from one loader key per parent document."""
 
     child: type[FromDoc] | None = None
-    """The type of the documents it leads to (None: a scalar, e.g. a count)."""
+    """The type of the documents it leads to (None: a scalar, e.g. a count); the field's
+    GraphQL type says which, and `bind` records it when the schema is built."""
+    leads_to_objects = True
+    """Whether the field's value holds objects (a count does not)."""
     connection = False
     """Whether the children's selection sits under `edges { node }`."""
+    null_page: int | None = None
+    """A connection's page when `first` and `last` are null or absent (None: not a page)."""
+    cap: int | None = None
+    """A plain list's longest length (None: not a list)."""
 
-    def __init__(self, owner: type[FromDoc], name: str) -> None:
-        self.owner = owner
-        self.name = name
-        _REGISTRY[(object_definition(owner).name, name)] = self
-        _OWNERS.add(object_definition(owner).name)
+    def __init__(self) -> None:
+        self._python_names: dict[str, str] = {}
+
+    def field(self, description: str, **arguments: Arg) -> Any:
+        """The Strawberry field of this declaration: its resolver is the declaration, its
+        arguments the keyword `Arg`s (named as in Python; exposed in camelCase)."""
+        self._python_names = {to_camel_case(name): name for name in arguments}
+        declared = _DeclaredField(description=description)(self._strawberry_resolver(arguments))
+        declared.relation = self
+        return declared
+
+    def _strawberry_resolver(self, arguments: dict[str, Arg]) -> Callable[..., Any]:
+        def resolve(root: Any, info: strawberry.Info, **args: Any) -> Any:
+            return self.resolve_raw(raw_info(info), root.doc, args)
+
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                inspect.Parameter("info", keyword, annotation=strawberry.Info),
+                *(
+                    inspect.Parameter(name, keyword, annotation=a.annotation, default=a.default)
+                    for name, a in arguments.items()
+                ),
+            ]
+        )
+        return resolve
+
+    def bind(self, child: type[FromDoc] | None) -> None:
+        """Records the Python type of the objects the field leads to (at schema build)."""
+        if self.leads_to_objects:
+            self.child = child
 
     @abstractmethod
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
@@ -115,13 +152,9 @@ class RelationField(ABC, Generic[R]):
     def children(self, loaded: Any) -> Sequence[Document]:
         return ()
 
-    def resolve(self, info: Info, doc: Any, **args: Any) -> Resolved[R]:
-        """The field's value for the parent `doc`, from its Strawberry resolver."""
-        return self.resolve_raw(info._raw_info, doc, args)
-
     def graphql_resolver(self) -> Callable[..., Any]:
         """A graphql-core resolver doing what the Strawberry resolver does, without
-        Strawberry's per-field wrapper (`build_schema` installs it)."""
+        Strawberry's per-field wrapper: a tree calls it once per object."""
 
         def resolve(source: Any, info: GraphQLResolveInfo[Any], **given: Any) -> Any:
             return self.resolve_raw(info, source.doc, self.arguments(given))
@@ -149,44 +182,61 @@ class RelationField(ABC, Generic[R]):
         return self.build(info.context, doc, args, loaded)
 
     def arguments(self, given: dict[str, Any]) -> Args:
-        """The resolver's keyword arguments from a selected field's (GraphQL) arguments."""
+        """The declaration's keyword arguments from a selected field's (GraphQL) ones."""
         names = self._python_names
         return {names[name]: value for name, value in given.items()}
 
-    @cached_property
-    def _python_names(self) -> dict[str, str]:
-        definition = object_definition(self.owner)
-        field = next(
-            f
-            for f in definition.fields
-            if (f.graphql_name or to_camel_case(f.python_name)) == self.name
-        )
-        return {
-            a.graphql_name or to_camel_case(a.python_name): a.python_name for a in field.arguments
-        }
+
+def declared_relation(field: GraphQLField) -> RelationField[Any] | None:
+    """The relation declaration of a graphql-core field, if it is one."""
+    definition = field_definition(field)
+    return definition.relation if isinstance(definition, _DeclaredField) else None
 
 
-async def prefetch_connection(info: Info, connection: Connection[Any]) -> Connection[Any]:
+RELATIONS_KEY = "mongraph.relations"
+"""Key of a type's `extensions` holding its relation fields: field name → declaration."""
+
+
+def relations_of(graphql_type: GraphQLObjectType) -> dict[str, RelationField[Any]] | None:
+    found: dict[str, RelationField[Any]] | None = (graphql_type.extensions or {}).get(RELATIONS_KEY)
+    return found
+
+
+async def prefetch_connection(
+    info: strawberry.Info, connection: Connection[Any]
+) -> Connection[Any]:
     """For a root field that paged its nodes itself: loads what the query selects below."""
     await _prefetch_objects(info, [edge.node for edge in connection.edges], connection=True)
     return connection
 
 
-async def prefetch_objects(info: Info, objects: Sequence[Any]) -> None:
+async def prefetch_objects(info: strawberry.Info, objects: Sequence[Any]) -> None:
     """For a root field that loaded its objects itself (one, a list, or mixed types)."""
     await _prefetch_objects(info, objects, connection=False)
 
 
-async def _prefetch_objects(info: Info, objects: Sequence[Any], *, connection: bool) -> None:
+async def _prefetch_objects(
+    info: strawberry.Info, objects: Sequence[Any], *, connection: bool
+) -> None:
+    resolve_info = raw_info(info)
+    schema = resolve_info.schema
     by_type: dict[type[FromDoc], list[Document]] = {}
     for obj in objects:
-        if obj is not None and hasattr(obj, "doc") and object_definition(type(obj)).name in _OWNERS:
+        if obj is not None and hasattr(obj, "doc") and _graphql_type(schema, type(obj)):
             by_type.setdefault(type(obj), []).append(obj.doc)
     if not by_type:  # nothing below these objects is a declared relation (`viewer`)
         return
-    prefetch = _Prefetch(info._raw_info)
-    sets = prefetch.selections.below(info._raw_info.field_nodes, connection)
+    prefetch = _Prefetch(resolve_info)
+    sets = prefetch.selections.below(resolve_info.field_nodes, connection)
     await _all(prefetch.below(t, docs, sets) for t, docs in by_type.items())
+
+
+def _graphql_type(schema: GraphQLSchema, cls: type) -> GraphQLObjectType | None:
+    """The object type built from `cls`, when it has declared relation fields."""
+    graphql_type = schema.get_type(get_object_definition(cls, strict=True).name)
+    if isinstance(graphql_type, GraphQLObjectType) and relations_of(graphql_type):
+        return graphql_type
+    return None
 
 
 async def _all(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
@@ -211,11 +261,13 @@ class _Prefetch:
         """Loads every registered relation field selected on `docs`, level by level."""
         if not docs or not sets:
             return
-        graphql_type = self.selections.schema.get_type(object_definition(cls).name)
-        assert isinstance(graphql_type, GraphQLObjectType)
+        graphql_type = _graphql_type(self.selections.schema, cls)
+        if graphql_type is None:
+            return
+        relations = relations_of(graphql_type) or {}
         jobs = []
         for node in self.selections.fields(sets, graphql_type):
-            spec = _REGISTRY.get((graphql_type.name, node.name.value))
+            spec = relations.get(node.name.value)
             if spec is None:
                 continue
             try:

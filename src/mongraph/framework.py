@@ -1,0 +1,132 @@
+"""The one door to Strawberry's and graphql-core's internals.
+
+Everything the gateway takes from either framework beyond its public API (what a package's
+`__all__` exports, plus `strawberry.schema.config` as Strawberry's docs import it) comes
+through here, each with what it relies on. `pyproject.toml` pins both frameworks to the
+releases the suite has run on; `make upgrade-check` runs the suite on the newest ones, and
+a break it reports starts here. `tests/architecture/test_framework_door.py` fails on any such
+use elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, GraphQLSchema
+from graphql.execution.collect_fields import GroupedFieldSet
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.schema.schema import (
+    StrawberryGraphQLCoreExecutionContext,
+    StreamResult,
+    validate_document,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.types.base_scalars import wrap_parser
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.field import StrawberryField
+from strawberry.types.graphql import OperationType
+from strawberry.types.scalar import ScalarDefinition
+from strawberry.types.unset import UnsetType
+from strawberry.utils.str_converters import to_camel_case
+
+# What each import relies on:
+# - GroupedFieldSet (graphql-core 3.3): the fields of one selection set by response name,
+#   the `grouped_field_set` of `ExecutionContext.execute_fields(parent_type, source_value,
+#   path, grouped_field_set, position_context)`, which execution/executor.py overrides.
+# - StrawberryGraphQLCoreExecutionContext (Strawberry >= 0.269): the execution context
+#   executor.py subclasses, overriding `execute_fields`, `execute_operation` and
+#   `build_per_event_executor` (one execution per distinct subscription selection).
+# - StreamResult: what `Schema.stream` yields (websocket.py runs queries over `start`).
+# - validate_document: what Strawberry's ValidationCache caches; api/schema.py caches it
+#   per schema instead of in Strawberry's module-wide cache.
+# - GraphQLCoreConverter.DEFINITION_BACKREF: the key under which the converter records a
+#   field's StrawberryField (and a type's definition) in the graphql-core `extensions`.
+# - StrawberryField, StrawberryObjectDefinition: a declared relation field is a
+#   StrawberryField (execution/relation_fields.py); a type definition's `origin` is its class.
+# - to_camel_case: the name converter's rule for argument names (relation declarations map
+#   GraphQL argument names back to Python ones with it).
+# - wrap_parser, ScalarDefinition: how schema/scalars.py declares its scalars.
+# - ASGIWebSocketAdapter, BaseGraphQLWSHandler, NonJsonMessageReceived,
+#   NonTextMessageReceived: the WebSocket adapter of the ASGI app, the legacy `graphql-ws`
+#   handler and the frame decoding errors that websocket.py extends.
+# - BaseRequestProtocol, UnsetType: the request protocol and the UNSET type app.py's
+#   overrides of the ASGI view are annotated with.
+# - PreExecutionError: the result persisted.py answers before execution with.
+# - OperationType: the operation type Strawberry's ExecutionContext reports.
+
+if TYPE_CHECKING:
+    import strawberry
+    from strawberry.types import ExecutionContext
+
+__all__ = [
+    "ASGIWebSocketAdapter",
+    "BaseGraphQLWSHandler",
+    "BaseRequestProtocol",
+    "GroupedFieldSet",
+    "NonJsonMessageReceived",
+    "NonTextMessageReceived",
+    "OperationType",
+    "PreExecutionError",
+    "ScalarDefinition",
+    "StrawberryField",
+    "StrawberryGraphQLCoreExecutionContext",
+    "StrawberryObjectDefinition",
+    "StreamResult",
+    "UnsetType",
+    "field_definition",
+    "graphql_schema",
+    "is_default_resolver",
+    "provided_operation_name",
+    "raw_info",
+    "to_camel_case",
+    "type_origin",
+    "validate_document",
+    "wrap_parser",
+]
+
+
+def raw_info(info: strawberry.Info[Any, Any]) -> GraphQLResolveInfo[Any]:
+    """graphql-core's resolve info behind Strawberry's `Info` (its `_raw_info`): the
+    operation's AST, fragments and coerced variables, which `Info.selected_fields` gives
+    with literals uncoerced."""
+    resolve_info: GraphQLResolveInfo[Any] = info._raw_info
+    return resolve_info
+
+
+def graphql_schema(schema: strawberry.Schema) -> GraphQLSchema:
+    """The graphql-core schema Strawberry built (its `_schema`)."""
+    built: GraphQLSchema = schema._schema
+    return built
+
+
+def provided_operation_name(execution_context: ExecutionContext) -> str | None:
+    """The `operationName` the request gave, before Strawberry picks one (its
+    `_provided_operation_name`; `operation_name` is the picked one)."""
+    name: str | None = execution_context._provided_operation_name
+    return name
+
+
+def is_default_resolver(resolve: Any) -> bool:
+    """Whether Strawberry's converter gave this graphql-core field its attribute-reading
+    resolver: a field without resolver, permission or extension (it marks that function
+    with `_is_default`)."""
+    return bool(getattr(resolve, "_is_default", False))
+
+
+def field_definition(field: GraphQLField) -> StrawberryField | None:
+    """The StrawberryField a graphql-core field was converted from, if any."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return definition if isinstance(definition, StrawberryField) else None
+
+
+def type_origin(graphql_type: GraphQLNamedType) -> type | None:
+    """The Python class a graphql-core object type was converted from, if any."""
+    definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if isinstance(definition, StrawberryObjectDefinition):
+        origin: type = definition.origin
+        return origin
+    return None
