@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import policy
 from .datastore import users
 from .datastore.client import Datastore
 from .datastore.documents import ApiKeyDoc, UserDoc, utcnow
@@ -73,29 +74,25 @@ class Viewer:
 
     @property
     def is_admin(self) -> bool:
-        return "ADMIN" in self.user.roles
+        return policy.is_admin(self.user)
 
     @property
     def service_platform(self) -> str | None:
-        """The platform a SERVICE account speaks for; None for every other account."""
-        return self.user.service_platform if "SERVICE" in self.user.roles else None
+        return policy.service_platform(self.user)
 
     def visible_user(self, doc: UserDoc) -> UserDoc | None:
-        """The account as this viewer may see it: whole to itself and to admins; to a
-        SERVICE, redacted, when the account has a verified identity on its platform."""
-        if self.is_admin or doc.id == self.user.id:
-            return doc
-        platform = self.service_platform
-        if platform is not None and any(
-            i.platform == platform and i.verified_at is not None for i in doc.identities
-        ):
-            return doc.redacted_copy()
-        return None
+        """`doc` as this viewer may see it (`policy.account_view`)."""
+        return policy.account_view(self.user, doc)
 
     @property
-    def scope(self) -> Scope:
-        """Admins may reach any object by id; everyone else only their own."""
-        return Scope.unrestricted() if self.is_admin else Scope(owner_id=self.user.id)
+    def read_scope(self) -> Scope:
+        """What this viewer's reads by id see (`policy.read_scope`)."""
+        return policy.read_scope(self.user)
+
+    @property
+    def write_scope(self) -> Scope:
+        """What this viewer's changes may touch (`policy.write_scope`)."""
+        return policy.write_scope(self.user)
 
 
 class KeyCache:

@@ -84,7 +84,7 @@ class RequestContext:
             return
         self.viewer_or_none = viewer
         if viewer is not None:
-            self.loaders = Loaders(self.store, viewer.scope)
+            self.loaders = Loaders(self.store, viewer.read_scope)
 
     @property
     def viewer(self) -> Viewer:

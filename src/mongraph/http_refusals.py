@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Send
@@ -62,10 +62,8 @@ def names_a_mutation(query: str | None, operation_name: str | None, max_tokens: 
         document = parse(query, max_tokens=max_tokens)
     except GraphQLError:
         return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return len(operations) == 1 and operations[0].operation is OperationType.MUTATION
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation is OperationType.MUTATION
 
 
 class BodyReader:

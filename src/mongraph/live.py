@@ -28,6 +28,7 @@ from .datastore.changes import (
 )
 from .datastore.documents import ConversationDoc, MessageDoc, UserDoc
 from .errors import ApiError, DomainError, ErrorCode, NotFound
+from .policy import conversation_readers, is_admin, reads_conversation
 
 __all__ = ["Delivery", "Hub", "Subscription", "SubscriptionLimits"]
 
@@ -81,12 +82,6 @@ class Subscription:
         if delivery is None and self.ended_by is not None:
             raise self.ended_by
         return delivery
-
-
-def _readers(conversation: ConversationDoc | None) -> frozenset[Any]:
-    if conversation is None or conversation.deleted_at is not None:
-        return frozenset()
-    return frozenset([conversation.owner_id, *conversation.shared_with])
 
 
 class Hub:
@@ -156,10 +151,10 @@ class Hub:
                 ErrorCode.TOO_MANY_SUBSCRIPTIONS,
                 "this server holds as many live subscriptions as it allows; try again later",
             )
-        sub = Subscription(conversation.id, user_id, viewer.key_hash, viewer.is_admin)
+        sub = Subscription(conversation.id, user_id, viewer.key_hash, is_admin(viewer.user))
         self._subscriptions.setdefault(conversation.id, set()).add(sub)
         self._by_user.setdefault(user_id, set()).add(sub)
-        self._readers.setdefault(conversation.id, _readers(conversation))
+        self._readers.setdefault(conversation.id, conversation_readers(conversation))
         self._count += 1
         try:
             yield sub
@@ -186,7 +181,7 @@ class Hub:
             self._open.set()
         elif isinstance(event, ConversationChanged):
             if event.conversation_id in self._readers:
-                self._readers[event.conversation_id] = _readers(event.conversation)
+                self._readers[event.conversation_id] = conversation_readers(event.conversation)
                 for sub in list(self._subscriptions.get(event.conversation_id, ())):
                     self._recheck_access(sub)
         elif isinstance(event, UserChanged):
@@ -199,7 +194,7 @@ class Hub:
             readers = self._readers.get(message.conversation_id, frozenset())
             delivery = Delivery(message)
             for sub in list(self._subscriptions.get(message.conversation_id, ())):
-                if sub.sees_everything or sub.user_id in readers:
+                if reads_conversation(readers, sub.user_id, sub.sees_everything):
                     _offer(sub, delivery)
 
     def _recheck_account(self, sub: Subscription, user: UserDoc | None) -> None:
@@ -210,14 +205,12 @@ class Hub:
             _end(sub, refusal)
             return
         assert user is not None
-        sub.sees_everything = "ADMIN" in user.roles
+        sub.sees_everything = is_admin(user)
         self._recheck_access(sub)
 
     def _recheck_access(self, sub: Subscription) -> None:
         readers = self._readers.get(sub.conversation_id, frozenset())
-        if not readers:  # deleted, or gone
-            _end(sub, NotFound(CONVERSATION_GONE))
-        elif not sub.sees_everything and sub.user_id not in readers:
+        if not reads_conversation(readers, sub.user_id, sub.sees_everything):
             _end(sub, NotFound(CONVERSATION_GONE))  # what HTTP answers this reader now
 
 

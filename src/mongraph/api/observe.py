@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphql import DocumentNode, OperationDefinitionNode
+from graphql import get_operation_ast
 from strawberry.types import ExecutionContext
 
 from ..errors import ErrorCode
@@ -11,20 +11,12 @@ from ..observability import current_request
 __all__ = ["record_error_codes", "record_operation", "record_viewer"]
 
 
-def _executed(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    """The operation GraphQL executes: the one named `name`, else the only one."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name is not None and o.name.value == name), None)
-
-
 def record_operation(execution_context: ExecutionContext) -> None:
     """Once parsed: the name and type of the operation the request runs."""
     info = current_request()
     document = execution_context.graphql_document
     if info is not None and document is not None:
-        operation = _executed(document, execution_context.operation_name)
+        operation = get_operation_ast(document, execution_context.operation_name)
         if operation is not None:
             info.operation_type = operation.operation.value
             info.operation = operation.name.value if operation.name else None

@@ -7,6 +7,7 @@ from typing import Annotated, cast
 
 import strawberry
 
+from .. import policy
 from ..context import RequestContext
 from ..datastore.documents import ConversationDoc
 from ..errors import NotFound
@@ -48,7 +49,7 @@ class Subscription:
         if conversation is None:
             raise NotFound("Conversation not found", field=("conversationId",))
         # Under a Message, only the conversation's trash depends on who reads it.
-        audience = viewer.is_admin or viewer.user.id == conversation.owner_id
+        audience = policy.may_see_trash(viewer.user, conversation.owner_id)
         async with ctx.hub().subscribe(conversation, viewer) as subscription:
             while (delivery := await subscription.next()) is not None:
                 ctx.loaders.clear()  # a long-lived subscription must not serve stale objects

@@ -15,6 +15,7 @@ from bson import ObjectId
 from ..errors import Conflict, NotFound
 from .client import Datastore, Session
 from .documents import utcnow
+from .live import live
 from .ordering import close_gap, open_gap
 from .relations import COLLECTIONS, CollectionSpec, cascade_relations, parent_relations
 from .repository import Scope
@@ -40,8 +41,7 @@ async def soft_delete(
         marks = {"deletedAt": utcnow(), "deletedBy": actor_id, "deletionId": ObjectId()}
 
         async def mark(name: str, query: Raw, s: Session) -> int:
-            live = {**query, "deletedAt": None}
-            result = await store.db[name].update_many(live, {"$set": marks}, session=s)
+            result = await store.db[name].update_many(live(query), {"$set": marks}, session=s)
             return result.modified_count
 
         affected = await mark(collection, {"_id": target_id}, session)
@@ -171,7 +171,7 @@ async def _walk(
         for rel in cascade_relations(name):
             query: Raw = {rel.foreign_key: {"$in": parent_ids}}
             if cascade_relations(rel.child):
-                selector = {**query, "deletedAt": None} if live_only else query
+                selector = live(query) if live_only else query
                 found = store.db[rel.child].find(selector, {"_id": 1}, session=session)
                 child_ids = [doc["_id"] async for doc in found]
                 if not child_ids:

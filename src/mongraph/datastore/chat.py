@@ -11,6 +11,7 @@ from pymongo import ReturnDocument
 from ..errors import BadInput, NotFound
 from .client import Datastore, Session
 from .documents import ConversationDoc, MessageDoc, utcnow
+from .live import live
 from .relations import COLLECTIONS
 from .repository import Scope
 from .rollups import refresh_rollups
@@ -40,9 +41,7 @@ async def share_conversation(
     """Sets the whole list of readers (an empty list unshares); every user must be active
     (one that does not exist and one that is not active get the same `NOT_FOUND`)."""
     readers = list(dict.fromkeys(user_ids))
-    query = scope.apply_write(
-        COLLECTIONS["conversations"], {"_id": conversation_id, "deletedAt": None}
-    )
+    query = scope.apply_write(COLLECTIONS["conversations"], live({"_id": conversation_id}))
     current = await store.db["conversations"].find_one(query, {"ownerId": 1})
     if current is None:
         raise NotFound("Conversation not found", field=("input", "id"))
@@ -66,7 +65,7 @@ async def leave_conversation(
 ) -> None:
     """Removes `user_id` from a live conversation's readers; `NOT_FOUND` unless it was one."""
     result = await store.db["conversations"].update_one(
-        {"_id": conversation_id, "deletedAt": None, "sharedWith": user_id},
+        live({"_id": conversation_id, "sharedWith": user_id}),
         {"$pull": {"sharedWith": user_id}, "$set": {"updatedAt": utcnow()}},
     )
     if result.matched_count == 0:
@@ -116,7 +115,7 @@ async def edit_message(
     store: Datastore, *, message_id: ObjectId, author_id: ObjectId, content: list[Raw]
 ) -> MessageDoc:
     """Replaces a live message's content; only its author's."""
-    query = {"_id": message_id, "deletedAt": None, "authorId": author_id}
+    query = live({"_id": message_id, "authorId": author_id})
     now = utcnow()
     raw = await store.db["messages"].find_one_and_update(
         query,

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import BadInput
 from .client import Datastore, Session
+from .live import live
 from .relations import CollectionSpec
 from .writes import CHILDREN_VERSION
 
@@ -16,8 +17,7 @@ Raw = dict[str, Any]
 
 def sibling_filter(spec: CollectionSpec, doc: Raw) -> Raw:
     """Live documents sharing `doc`'s parent fields, `doc` itself excluded."""
-    query: Raw = {f: doc.get(f) for f in spec.sibling_scope}
-    query["deletedAt"] = None
+    query: Raw = live({f: doc.get(f) for f in spec.sibling_scope})
     if "_id" in doc:
         query["_id"] = {"$ne": doc["_id"]}
     return query

@@ -15,6 +15,7 @@ from bson.errors import InvalidId
 from ..pages import child_ordering
 from .client import Datastore
 from .documents import Document
+from .live import live
 from .pagination import LazyCursors, Page, PageRequest, keyset_filter, mongo_sort
 from .relations import COLLECTIONS, RELATIONS, CollectionSpec, SortSpec
 
@@ -141,7 +142,7 @@ class Repository:
 
     def _live(self, query: Raw, include_deleted: bool) -> Raw:
         if self.spec.soft_delete and not include_deleted:
-            return {**query, "deletedAt": None}
+            return live(query)
         return query
 
     async def by_ids(self, ids: Sequence[ObjectId]) -> dict[ObjectId, Document]:

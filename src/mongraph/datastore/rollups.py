@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .client import Datastore, Session
+from .live import live
 from .relations import RELATIONS
 
 __all__ = ["refresh_rollups"]
@@ -23,7 +24,7 @@ async def refresh_rollups(
         values: dict[str, Any] = {}
         for rollup in rel.rollups:
             latest = await store.db[child_collection].find_one(
-                {rel.foreign_key: parent_id, "deletedAt": None},
+                live({rel.foreign_key: parent_id}),
                 {rollup.child_field: 1},
                 sort=[(rollup.child_field, -1), ("_id", -1)],
                 session=session,

@@ -10,6 +10,7 @@ from pymongo import ReturnDocument
 from ..errors import Conflict, NotFound
 from .client import Datastore, Session
 from .documents import Document, utcnow
+from .live import live
 from .relations import COLLECTIONS, CollectionSpec
 from .repository import Scope
 
@@ -22,7 +23,7 @@ D = TypeVar("D", bound=Document)
 
 
 def _live(spec: CollectionSpec, doc_id: ObjectId, scope: Scope) -> Raw:
-    query: Raw = {"_id": doc_id, "deletedAt": None} if spec.soft_delete else {"_id": doc_id}
+    query: Raw = live({"_id": doc_id}) if spec.soft_delete else {"_id": doc_id}
     return scope.apply_write(spec, query)
 
 

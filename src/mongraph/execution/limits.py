@@ -10,6 +10,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
+    get_operation_ast,
 )
 from strawberry.types import ExecutionContext
 
@@ -88,9 +89,7 @@ def enforce_limits(execution_context: ExecutionContext) -> int | None:
             "the document has several operations: name one with operationName",
         )
     else:
-        operation = next(
-            (o for o in operations if name is None or (o.name and o.name.value == name)), None
-        )
+        operation = get_operation_ast(document, name)
         if operation is None:
             return None
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}

@@ -29,11 +29,11 @@ async def cascade_mutation(
         oid = object_id_of(global_id, type_name, ("id",))
         if op == "delete":
             return await cascade.soft_delete(
-                ctx.store, spec.name, oid, scope=viewer.scope, actor_id=viewer.user.id
+                ctx.store, spec.name, oid, scope=viewer.write_scope, actor_id=viewer.user.id
             )
         if op == "restore":
-            return await cascade.restore(ctx.store, spec.name, oid, scope=viewer.scope)
-        return await cascade.purge(ctx.store, spec.name, oid, scope=viewer.scope)
+            return await cascade.restore(ctx.store, spec.name, oid, scope=viewer.write_scope)
+        return await cascade.purge(ctx.store, spec.name, oid, scope=viewer.write_scope)
 
     affected, errors = await attempt(ctx, act)
     return CascadePayload(target_id=global_id, affected_count=affected or 0, user_errors=errors)

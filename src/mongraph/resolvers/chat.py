@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import policy
 from ..context import RequestContext
 from ..datastore import chat
 from ..datastore.documents import ConversationDoc
-from ..datastore.repository import Scope
 from ..datastore.writes import update_live
 from ..errors import BadInput, Forbidden, NotFound
 from ..execution.connection import Connection
@@ -95,7 +95,7 @@ async def update_conversation(
             non_null=("title", "status"),
         )
         doc = await update_live(
-            ctx.store, "conversations", oid, scope=viewer.scope, set_fields=fields
+            ctx.store, "conversations", oid, scope=viewer.write_scope, set_fields=fields
         )
         return Conversation.from_doc(doc)  # type: ignore[arg-type]
 
@@ -114,7 +114,7 @@ async def share_conversation(
             raise BadInput("share with at most 100 users", field=("input", "userIds"))
         readers = [object_id_of(u, "User", ("input", "userIds")) for u in data.user_ids]
         doc = await chat.share_conversation(
-            ctx.store, scope=viewer.scope, conversation_id=oid, user_ids=readers
+            ctx.store, scope=viewer.write_scope, conversation_id=oid, user_ids=readers
         )
         return Conversation.from_doc(doc)
 
@@ -157,7 +157,7 @@ async def post_message(ctx: RequestContext, data: PostMessageInput) -> MessagePa
         try:
             doc = await chat.post_message(
                 ctx.store,
-                scope=Scope(owner_id=viewer.user.id),
+                scope=policy.speaker_scope(viewer.user),
                 conversation_id=oid,
                 author_id=viewer.user.id,
                 role=data.role.value,

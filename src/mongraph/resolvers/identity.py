@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from .. import policy
 from ..auth import make_api_key
 from ..context import RequestContext
 from ..datastore import identity, users
@@ -65,7 +66,7 @@ def _target(ctx: RequestContext, user_id: object) -> Any:
     if user_id is None or user_id is strawberry.UNSET:
         return viewer.user.id
     oid = object_id_of(str(user_id), "User", ("input", "userId"))
-    if oid != viewer.user.id and not viewer.is_admin:
+    if not policy.may_act_for(viewer.user, oid):
         raise Forbidden("only admins may act for another user", field=("input", "userId"))
     return oid
 
@@ -78,7 +79,7 @@ def _admin_only(ctx: RequestContext, why: str = "admins only") -> None:
 async def get_user(ctx: RequestContext, global_id: str) -> User | None:
     viewer = ctx.viewer
     oid = object_id_of(global_id, "User", ("id",))
-    if oid != viewer.user.id and not viewer.is_admin and viewer.service_platform is None:
+    if not policy.may_look_up(viewer.user, oid):
         return None
     return visible(ctx, await load_one(ctx, UserDoc, oid))
 
@@ -102,11 +103,9 @@ async def list_users(
 async def user_by_identity(ctx: RequestContext, platform: str, external_id: str) -> User | None:
     """Admins: any link. A SERVICE: verified links of its own platform."""
     viewer = ctx.viewer
-    if not viewer.is_admin:
-        if viewer.service_platform is None:
-            raise ApiError(ErrorCode.FORBIDDEN, "admins and the platform's SERVICE account only")
-        if platform != viewer.service_platform:
-            raise ApiError(ErrorCode.FORBIDDEN, "a SERVICE account resolves its own platform only")
+    refusal = policy.identity_lookup_refusal(viewer.user, platform)
+    if refusal is not None:
+        raise ApiError(ErrorCode.FORBIDDEN, refusal)
     if not 1 <= len(external_id) <= 256:
         raise BadInput("`externalId` is 1 to 256 characters", field=("externalId",))
     doc = await identity.find_by_identity(

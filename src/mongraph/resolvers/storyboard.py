@@ -95,7 +95,9 @@ async def update_project(ctx: RequestContext, data: UpdateProjectInput) -> Proje
     async def act() -> Project:
         oid = object_id_of(data.id, "Project", ("input", "id"))
         fields = validated(ProjectFields, provided(data, exclude=("id",)), required=())
-        doc = await update_live(ctx.store, "projects", oid, scope=viewer.scope, set_fields=fields)
+        doc = await update_live(
+            ctx.store, "projects", oid, scope=viewer.write_scope, set_fields=fields
+        )
         return Project.from_doc(doc)  # type: ignore[arg-type]
 
     project, errors = await attempt(ctx, act)
@@ -113,7 +115,7 @@ async def create_scene(ctx: RequestContext, data: CreateSceneInput) -> ScenePayl
         )
         doc = await storyboard.create_scene(
             ctx.store,
-            scope=viewer.scope,
+            scope=viewer.write_scope,
             project_id=project_id,
             parent_scene_id=parent_id,
             order=_order(data.order),
@@ -133,7 +135,11 @@ async def update_scene(ctx: RequestContext, data: UpdateSceneInput) -> ScenePayl
         values = provided(data, exclude=("id", "order"))
         fields = validated(SceneFields, values, required=())
         doc = await storyboard.update_scene(
-            ctx.store, scope=viewer.scope, scene_id=oid, order=_order(data.order), fields=fields
+            ctx.store,
+            scope=viewer.write_scope,
+            scene_id=oid,
+            order=_order(data.order),
+            fields=fields,
         )
         return Scene.from_doc(doc)
 
@@ -150,7 +156,7 @@ async def create_clip(ctx: RequestContext, data: CreateClipInput) -> ClipPayload
         values = provided(data, exclude=("scene_id", "character_id", "order"))
         doc = await storyboard.create_clip(
             ctx.store,
-            scope=viewer.scope,
+            scope=viewer.write_scope,
             scene_id=scene_id,
             character_id=character_id,
             order=_order(data.order),
@@ -175,7 +181,7 @@ async def update_clip(ctx: RequestContext, data: UpdateClipInput) -> ClipPayload
             )
         doc = await storyboard.update_clip(
             ctx.store,
-            scope=viewer.scope,
+            scope=viewer.write_scope,
             clip_id=oid,
             fields=fields,
             order=_order(data.order),
@@ -196,7 +202,11 @@ async def add_generated_media(ctx: RequestContext, data: AddGeneratedMediaInput)
             MediaFields, provided(data, exclude=("clip_id", "select")), required=(), non_null=()
         )
         doc = await storyboard.add_media(
-            ctx.store, scope=viewer.scope, clip_id=clip_id, media=media, select=bool(data.select)
+            ctx.store,
+            scope=viewer.write_scope,
+            clip_id=clip_id,
+            media=media,
+            select=bool(data.select),
         )
         return Clip.from_doc(doc)
 
@@ -211,7 +221,11 @@ async def select_media(ctx: RequestContext, data: SelectMediaInput) -> ClipPaylo
         clip_id = object_id_of(data.clip_id, "Clip", ("input", "clipId"))
         media_id = optional_object_id(data.media_id, "GeneratedMedia", ("input", "mediaId"))
         doc = await storyboard.select_media(
-            ctx.store, scope=viewer.scope, clip_id=clip_id, kind=data.kind.value, media_id=media_id
+            ctx.store,
+            scope=viewer.write_scope,
+            clip_id=clip_id,
+            kind=data.kind.value,
+            media_id=media_id,
         )
         return Clip.from_doc(doc)
 
@@ -226,7 +240,7 @@ async def create_character(ctx: RequestContext, data: CreateCharacterInput) -> C
         project_id = object_id_of(data.project_id, "Project", ("input", "projectId"))
         fields = validated(CharacterFields, provided(data, exclude=("project_id",)))
         doc = await storyboard.create_character(
-            ctx.store, scope=viewer.scope, project_id=project_id, fields=fields
+            ctx.store, scope=viewer.write_scope, project_id=project_id, fields=fields
         )
         return Character.from_doc(doc)
 
@@ -246,7 +260,9 @@ async def update_character(ctx: RequestContext, data: UpdateCharacterInput) -> C
             required=(),
             non_null=("name", "referenceImages", "triggerWords"),
         )
-        doc = await update_live(ctx.store, "characters", oid, scope=viewer.scope, set_fields=fields)
+        doc = await update_live(
+            ctx.store, "characters", oid, scope=viewer.write_scope, set_fields=fields
+        )
         return Character.from_doc(doc)  # type: ignore[arg-type]
 
     character, errors = await attempt(ctx, act)

@@ -101,7 +101,7 @@ async def _shared_with(root: Conversation, info: Info) -> list[UserProfile]:
 
 def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> bool:
     """Deleted messages are listed only for the conversation's owner (or an admin)."""
-    return bool(args.get("include_deleted")) and may_see_trash(ctx.viewer, doc.owner_id)
+    return bool(args.get("include_deleted")) and may_see_trash(ctx.viewer.user, doc.owner_id)
 
 
 @strawberry.type(description="A conversation: its owner posts, the users it is shared with read.")

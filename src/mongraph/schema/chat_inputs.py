@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from ..auth import Viewer
+from ..datastore.live import live
 from ..execution.loading import ListSelection, contains
 from ..policy import conversations_scope
 from .chat import ContentType, Conversation, ConversationStatus, Message, MessageRole
@@ -164,9 +165,9 @@ def conversations_of(
     """The conversations a `conversations` list of `reader_id` shows (those they own or
     that are shared with them, as far as the viewer may see: `policy`), filtered and
     ordered; in the trash, their own only."""
-    scope = conversations_scope(viewer, reader_id)
+    scope = conversations_scope(viewer.user, reader_id)
     order = order_by or ConversationOrder(field=ConversationOrderField.LAST_MESSAGE_AT)
-    query: dict[str, Any] = {"$or": [{"ownerId": scope.owner_id}, {"deletedAt": None}]}
+    query: dict[str, Any] = {"$or": [{"ownerId": scope.owner_id}, live({})]}
     if where is not None:
         query = {"$and": [query, _filter(where)]}
     descending = order.direction is SortDirection.DESC
