@@ -20,7 +20,7 @@ from .ordering import close_gap, open_gap
 from .relations import COLLECTIONS, CollectionSpec, cascade_relations, parent_relations
 from .repository import Scope
 from .rollups import refresh_rollups
-from .writes import CHILDREN_VERSION
+from .writes import CHILDREN_VERSION, owner_transaction
 
 __all__ = ["count_tree", "purge", "restore", "soft_delete"]
 
@@ -51,7 +51,7 @@ async def soft_delete(
         await refresh_rollups(store, collection, target, session)
         return affected
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def restore(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
@@ -89,7 +89,7 @@ async def restore(store: Datastore, collection: str, target_id: ObjectId, *, sco
         await refresh_rollups(store, collection, target, session)
         return affected
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
@@ -105,7 +105,7 @@ async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope
         affected = await _walk(store, collection, [target_id], remove, session, live_only=False)
         return affected + await remove(collection, {"_id": target_id}, session)
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def count_tree(

@@ -12,7 +12,7 @@ from .documents import MEDIA_PER_CLIP, CharacterDoc, ClipDoc, MediaDoc, ProjectD
 from .ordering import close_gap, move_within, open_gap
 from .relations import COLLECTIONS
 from .repository import Scope
-from .writes import claim_live, find_live, insert, update_live
+from .writes import claim_live, find_live, insert, owner_transaction, update_live
 
 __all__ = [
     "add_media",
@@ -55,7 +55,7 @@ async def create_character(
         )
         return await insert(store, doc, session)
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def create_scene(
@@ -97,7 +97,7 @@ async def create_scene(
         )
         return await insert(store, doc, session)
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def update_scene(
@@ -114,7 +114,7 @@ async def update_scene(
         assert isinstance(doc, SceneDoc)
         return doc
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def _character_of_project(
@@ -163,7 +163,7 @@ async def create_clip(
         )
         return await insert(store, doc, session)
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def update_clip(
@@ -206,7 +206,7 @@ async def update_clip(
         assert isinstance(doc, ClipDoc)
         return doc
 
-    return await store.transaction(run, serialize_on=scope.owner_id)
+    return await owner_transaction(store, scope, run)
 
 
 async def add_media(

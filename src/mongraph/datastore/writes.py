@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from bson import ObjectId
@@ -14,12 +15,21 @@ from .live import live
 from .relations import COLLECTIONS, CollectionSpec
 from .repository import Scope
 
-__all__ = ["claim_live", "find_live", "insert", "update_live"]
+__all__ = ["claim_live", "find_live", "insert", "owner_transaction", "update_live"]
 
 Raw = dict[str, Any]
 CHILDREN_VERSION = "childrenVersion"
 """Bumped on a parent whenever its children are created or reordered (a write lock)."""
 D = TypeVar("D", bound=Document)
+T = TypeVar("T")
+
+
+async def owner_transaction(
+    store: Datastore, scope: Scope, callback: Callable[[Session], Awaitable[T]]
+) -> T:
+    """A transaction over one owner's documents: it waits its turn behind that owner's
+    other storyboard writes and cascades on this process (datastore/contention.py)."""
+    return await store.transaction(callback, serialize_on=scope.owner_id)
 
 
 def _live(spec: CollectionSpec, doc_id: ObjectId, scope: Scope) -> Raw:

@@ -21,6 +21,7 @@ from graphql import (
 from ..datastore.documents import ENTRIES_PER_ACCOUNT, MEDIA_PER_CLIP
 from ..pages import LIST_PAGE_SIZE
 from .relation_fields import declared_relation
+from .schema_memo import kept_on
 
 __all__ = ["ListBound", "SchemaCosts", "costs_of", "is_connection_type"]
 
@@ -93,22 +94,9 @@ class SchemaCosts:
         return cls(schema, lists, null_pages, roots)
 
 
-_COSTS = "mongraph.costs"
-"""Key of the schema's `extensions` holding its `SchemaCosts`."""
-
-
 def costs_of(schema: GraphQLSchema) -> SchemaCosts:
-    """The schema's `SchemaCosts`, computed on first use (build_schema asks at startup).
-
-    Kept on the schema itself: in a WeakKeyDictionary the value, which refers to its
-    schema, kept every schema ever built alive (about 5,000 objects each; the test
-    session's heap grew to 1.8 million objects and each full collection took seconds)."""
-    extensions = schema.extensions or {}
-    costs: SchemaCosts | None = extensions.get(_COSTS)
-    if costs is None:
-        costs = SchemaCosts.build(schema)
-        schema.extensions = {**extensions, _COSTS: costs}
-    return costs
+    """The schema's `SchemaCosts`, computed on first use (build_schema asks at startup)."""
+    return kept_on(schema, "mongraph.costs", SchemaCosts.build)
 
 
 def is_connection_type(graphql_type: Any) -> bool:

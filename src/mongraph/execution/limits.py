@@ -20,6 +20,7 @@ from ..errors import ApiError, ErrorCode
 from ..framework import graphql_schema, provided_operation_name
 from .cost import Limit, Limits, OperationShape
 from .cost_sizes import costs_of
+from .schema_memo import kept_on
 from .shapes import ShapeCache
 
 __all__ = ["enforce_limits", "is_token_limit_error", "limit_parsing"]
@@ -31,18 +32,8 @@ def is_token_limit_error(error: GraphQLError) -> bool:
     return _TOKEN_LIMIT in error.message
 
 
-_SHAPES = "mongraph.shapes"
-"""Key of the schema's `extensions` holding its `ShapeCache` (one per schema: a
-module-level one kept the schemas of its entries alive after their apps were gone)."""
-
-
 def _shapes_of(schema: GraphQLSchema) -> ShapeCache:
-    extensions = schema.extensions or {}
-    shapes: ShapeCache | None = extensions.get(_SHAPES)
-    if shapes is None:
-        shapes = ShapeCache()
-        schema.extensions = {**extensions, _SHAPES: shapes}
-    return shapes
+    return kept_on(schema, "mongraph.shapes", lambda _: ShapeCache())
 
 
 def _settings(execution_context: ExecutionContext) -> Settings:

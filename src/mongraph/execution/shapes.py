@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Any
 
 import orjson
-from graphql import FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode
+from graphql import FragmentDefinitionNode, OperationDefinitionNode
 
 from .cost import Limits, OperationShape, measure
 from .cost_sizes import SchemaCosts
@@ -17,10 +17,11 @@ __all__ = ["ShapeCache"]
 class ShapeCache:
     """Shapes of recently run operations, by operation node, variables and limits.
 
-    The parser cache hands back the same node for the same document text, so a client
-    repeating its queries is measured once per distinct set of variables. Entries hold
-    their schema and node, so an id reused after eviction cannot match. The shapes
-    returned are shared between requests: read them, never change them.
+    One per schema (`limits._shapes_of`). The parser cache hands back the same node for
+    the same document text, so a client repeating its queries is measured once per
+    distinct set of variables. Entries hold their node, so an id reused after eviction
+    cannot match. The shapes returned are shared between requests: read them, never
+    change them.
     """
 
     MAX_VARIABLES_BYTES = 1024
@@ -29,8 +30,7 @@ class ShapeCache:
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[
-            tuple[int, int, bytes, Limits],
-            tuple[GraphQLSchema, OperationDefinitionNode, OperationShape],
+            tuple[int, bytes, Limits], tuple[OperationDefinitionNode, OperationShape]
         ] = OrderedDict()
 
     def measure(
@@ -49,14 +49,13 @@ class ShapeCache:
             given = bytes(memoryview(given))
         if given is None or len(given) > self.MAX_VARIABLES_BYTES:
             return measure(costs, operation, fragments, variables, limits)
-        schema = costs.schema
-        key = (id(schema), id(operation), given, limits)
+        key = (id(operation), given, limits)
         entry = self._entries.get(key)
-        if entry is not None and entry[0] is schema and entry[1] is operation:
+        if entry is not None and entry[0] is operation:
             self._entries.move_to_end(key)
-            return entry[2]
+            return entry[1]
         shape = measure(costs, operation, fragments, variables, limits)
-        self._entries[key] = (schema, operation, shape)
+        self._entries[key] = (operation, shape)
         if len(self._entries) > self.maxsize:
             self._entries.popitem(last=False)
         return shape
