@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..context import RequestContext
+from ..datastore.repository import Repository
 from ..execution.connection import Connection
 from ..execution.loading import ListSelection, list_page_query
 from ..execution.paging import to_connection
@@ -29,9 +30,17 @@ async def list_connection(
     page_query = list_page_query(
         ctx, collection, selection, first=first, after=after, include_deleted=include_deleted
     )
-    page = await ctx.loaders.lists(collection).load(page_query)
+    # One list per request: read directly, not through a loader (nothing to batch with).
+    repo = Repository(ctx.store, collection, page_query.scope or ctx.viewer.read_scope)
+    page = await repo.find_page(
+        page_query.query,
+        sort=page_query.sort,
+        ordering=page_query.ordering,
+        page=page_query.page,
+        include_deleted=include_deleted,
+    )
 
     async def count() -> int:
-        return await ctx.loaders.list_count(collection, page_query)
+        return await repo.count(page_query.query, include_deleted=include_deleted)
 
     return to_connection(page, convert, count)
