@@ -10,6 +10,7 @@ use elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, GraphQLSchema
@@ -25,6 +26,7 @@ from strawberry.schema.schema import (
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.field import StrawberryField
@@ -57,6 +59,9 @@ from strawberry.utils.str_converters import to_camel_case
 #   overrides of the ASGI view are annotated with.
 # - PreExecutionError: the result persisted.py answers before execution with.
 # - OperationType: the operation type Strawberry's ExecutionContext reports.
+# - convert_arguments, GraphQLCoreConverter.scalar_registry: how Strawberry turns
+#   graphql-core's coerced arguments into a resolver's (input objects as their classes,
+#   enums as members); declared relation fields that skip its wrapper do the same.
 
 if TYPE_CHECKING:
     import strawberry
@@ -77,6 +82,7 @@ __all__ = [
     "StrawberryObjectDefinition",
     "StreamResult",
     "UnsetType",
+    "argument_converter",
     "field_definition",
     "graphql_schema",
     "is_default_resolver",
@@ -130,3 +136,18 @@ def type_origin(graphql_type: GraphQLNamedType) -> type | None:
         origin: type = definition.origin
         return origin
     return None
+
+
+def argument_converter(
+    schema: strawberry.Schema, field: StrawberryField
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A field's arguments as graphql-core coerced them → as its Strawberry resolver gets
+    them (Python names, input objects as their classes, enums as members)."""
+    registry = schema.schema_converter.scalar_registry
+    config = schema.config
+    arguments = field.arguments
+
+    def convert(given: dict[str, Any]) -> dict[str, Any]:
+        return convert_arguments(given, arguments, registry, config)
+
+    return convert

@@ -393,6 +393,47 @@ async def test_every_connection_pages_both_ways_and_refuses_tampered_cursors(
         foreign = cursor
 
 
+BACKWARD_ARGS = "(last: $last, before: $before)"
+BACKWARD_VARS = "$last: Int, $before: String"
+
+
+async def test_every_connection_pages_backward_from_the_end(world: dict[str, Any]) -> None:
+    """`last`/`before` on every connection: the same items as forward, from the other end,
+    with the same signed cursors; `last` alone means the last ones (no `first` default)."""
+    client: GraphQLClient = world["client"]
+    for conn in CONNECTIONS:
+        base = {"id": world["ids"][conn.id_key]} if conn.id_key else {}
+        backward = conn.query.replace(ARGS, BACKWARD_ARGS).replace(VARS, BACKWARD_VARS)
+        label = conn.name
+
+        async def page(before: str | None, last: int = 1) -> dict[str, Any]:
+            data = await client.ok(backward, {**base, "last": last, "before": before})  # noqa: B023
+            return dig(data, conn.path)  # noqa: B023
+
+        forward = await fetch_page(client, conn, base, None, 100)
+        order = [e["cursor"] for e in forward["edges"]]
+        assert len(order) == 2, label
+        newest = await page(None)
+        assert [e["cursor"] for e in newest["edges"]] == order[1:], label
+        assert newest["pageInfo"]["hasPreviousPage"] is True, label
+        older = await page(newest["pageInfo"]["startCursor"])
+        assert [e["cursor"] for e in older["edges"]] == order[:1], label
+        assert older["pageInfo"]["hasPreviousPage"] is False, label
+        assert (await page(older["pageInfo"]["startCursor"]))["edges"] == [], label
+        both = await page(None, last=2)
+        assert [e["cursor"] for e in both["edges"]] == order, label
+        assert both["totalCount"] == 2, label
+        for bad in (101, -1):
+            codes = await client.error_codes(backward, {**base, "last": bad, "before": None})
+            assert codes == ["BAD_USER_INPUT"], (label, bad)
+        mixed = conn.query.replace(ARGS, "(first: $first, after: $after, last: 1)")
+        codes = await client.error_codes(mixed, {**base, "first": 1, "after": None})
+        assert codes == ["BAD_USER_INPUT"], label
+        for forged in tampered(newest["pageInfo"]["startCursor"]):
+            body = await client.raw(backward, {**base, "last": 1, "before": forged})
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], label
+
+
 async def test_total_count_costs_one_command_only_when_selected_on_every_connection(
     world: dict[str, Any], commands: CommandCounter
 ) -> None:

@@ -9,8 +9,8 @@ import strawberry
 
 from ..context import RequestContext
 from ..execution.connection import Connection
+from ..execution.loading import PageArgs
 from ..execution.relation_fields import prefetch_connection, prefetch_objects
-from ..pages import LIST_PAGE_SIZE, MAX_PAGE_SIZE
 from ..resolvers import chat as chat_resolvers
 from ..resolvers import identity as ident
 from ..resolvers import nodes as node_resolvers
@@ -20,6 +20,7 @@ from ..schema.chat_inputs import ConversationFilterArg, ConversationOrderArg
 from ..schema.common import Node
 from ..schema.identity import Platform, User
 from ..schema.identity_inputs import UserFilter
+from ..schema.paging import After, Before, First, Last
 from ..schema.storyboard import Project
 from ..schema.storyboard_queries import IncludeDeletedArg, ProjectFilterArg, ProjectOrderArg
 
@@ -87,21 +88,17 @@ class Query:
     async def users(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
-        ] = LIST_PAGE_SIZE,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Return the items after this cursor (an edge's `cursor`)."
-            ),
-        ] = None,
+        first: First = strawberry.UNSET,
+        after: After = strawberry.UNSET,
+        last: Last = strawberry.UNSET,
+        before: Before = strawberry.UNSET,
         where: Annotated[
             UserFilter | None,
             strawberry.argument(description="Only the items that match every field set here."),
         ] = None,
     ) -> Connection[User]:
-        users = await ident.list_users(info.context, first=first, after=after, where=where)
+        paging = PageArgs(first, after, last, before)
+        users = await ident.list_users(info.context, paging=paging, where=where)
         return await prefetch_connection(info, users)
 
     @strawberry.field(description="Admins only: resolve a platform identity to its master account.")
@@ -137,15 +134,10 @@ class Query:
     async def projects(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
-        ] = LIST_PAGE_SIZE,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Return the items after this cursor (an edge's `cursor`)."
-            ),
-        ] = None,
+        first: First = strawberry.UNSET,
+        after: After = strawberry.UNSET,
+        last: Last = strawberry.UNSET,
+        before: Before = strawberry.UNSET,
         where: ProjectFilterArg = None,
         order_by: ProjectOrderArg = None,
         include_deleted: IncludeDeletedArg = False,
@@ -154,8 +146,7 @@ class Query:
         projects = await sb.list_projects(
             ctx,
             owner_id=ctx.viewer.user.id,
-            first=first,
-            after=after,
+            paging=PageArgs(first, after, last, before),
             where=where,
             order_by=order_by,
             include_deleted=bool(include_deleted),
@@ -179,15 +170,10 @@ class Query:
     async def conversations(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
-        ] = LIST_PAGE_SIZE,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Return the items after this cursor (an edge's `cursor`)."
-            ),
-        ] = None,
+        first: First = strawberry.UNSET,
+        after: After = strawberry.UNSET,
+        last: Last = strawberry.UNSET,
+        before: Before = strawberry.UNSET,
         where: ConversationFilterArg = None,
         order_by: ConversationOrderArg = None,
         include_deleted: IncludeDeletedArg = False,
@@ -196,8 +182,7 @@ class Query:
         conversations = await chat_resolvers.list_conversations(
             ctx,
             reader_id=ctx.viewer.user.id,
-            first=first,
-            after=after,
+            paging=PageArgs(first, after, last, before),
             where=where,
             order_by=order_by,
             include_deleted=bool(include_deleted),

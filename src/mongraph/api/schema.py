@@ -12,8 +12,10 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLObjectType,
+    GraphQLScalarType,
     NoSchemaIntrospectionCustomRule,
     get_named_type,
+    specified_scalar_types,
 )
 from strawberry.extensions import (
     AddValidationRules,
@@ -29,6 +31,7 @@ from ..execution.cost_sizes import costs_of, is_connection_type
 from ..execution.executor import GatewayExecutor, mark_plain_leaves
 from ..execution.relation_fields import RELATIONS_KEY, FromDoc, RelationField, declared_relation
 from ..framework import (
+    argument_converter,
     field_definition,
     graphql_schema,
     is_default_resolver,
@@ -117,8 +120,10 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
         for name, field in graphql_type.fields.items():
             definition = field_definition(field)
             relation = declared_relation(field)
-            if relation is not None:
-                relation.bind(_object_class(field))
+            if relation is not None and definition is not None:
+                plain = all(_is_plain_scalar(a.type) for a in field.args.values())
+                convert = None if plain else argument_converter(schema, definition)
+                relation.bind(_object_class(field), convert)
                 field.resolve = relation.graphql_resolver()
                 relations[name] = relation
             elif (
@@ -131,6 +136,11 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
         mark_plain_leaves(graphql_type, attributes)
         if relations:
             graphql_type.extensions = {**(graphql_type.extensions or {}), RELATIONS_KEY: relations}
+
+
+def _is_plain_scalar(graphql_type: Any) -> bool:
+    named = get_named_type(graphql_type)
+    return isinstance(named, GraphQLScalarType) and named.name in specified_scalar_types
 
 
 def _object_class(field: GraphQLField) -> type[FromDoc] | None:

@@ -110,6 +110,7 @@ class RelationField(ABC, Generic[R]):
 
     def __init__(self) -> None:
         self._python_names: dict[str, str] = {}
+        self._convert: Callable[[dict[str, Any]], Args] | None = None
 
     def field(self, description: str, **arguments: Arg) -> Any:
         """The Strawberry field of this declaration: its resolver is the declaration, its
@@ -136,10 +137,14 @@ class RelationField(ABC, Generic[R]):
         )
         return resolve
 
-    def bind(self, child: type[FromDoc] | None) -> None:
-        """Records the Python type of the objects the field leads to (at schema build)."""
+    def bind(
+        self, child: type[FromDoc] | None, convert: Callable[[dict[str, Any]], Args] | None
+    ) -> None:
+        """At schema build: the Python type of the objects the field leads to, and how its
+        arguments become Python values (None: every one is a plain scalar, only renamed)."""
         if self.leads_to_objects:
             self.child = child
+        self._convert = convert
 
     @abstractmethod
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
@@ -183,6 +188,8 @@ class RelationField(ABC, Generic[R]):
 
     def arguments(self, given: dict[str, Any]) -> Args:
         """The declaration's keyword arguments from a selected field's (GraphQL) ones."""
+        if self._convert is not None:
+            return self._convert(given)
         names = self._python_names
         return {names[name]: value for name, value in given.items()}
 

@@ -18,7 +18,7 @@ from ..datastore.repository import ChildCountQuery, ChildPageQuery, ListPageQuer
 from ..errors import NotFound
 from ..pages import CHILD_PAGE_SIZE, LIST_CAP, LIST_PAGE_SIZE
 from .connection import Connection
-from .loading import ListSelection, Where, list_page_query, page_query
+from .loading import ListSelection, PageArgs, Where, list_page_query, page_query
 from .paging import to_connection
 from .relation_fields import Args, RelationField, Target
 
@@ -107,20 +107,21 @@ class _Children(RelationField[R]):
 
 
 class ChildPage(_Children[Connection[Any]]):
-    """A connection of children, paged by `first`/`after` (and `last`/`before`)."""
+    """A connection of children, paged by `first`/`after` and `last`/`before`; with neither
+    `first` nor `last`, the first `null_page` children."""
 
     connection = True
-    null_page = CHILD_PAGE_SIZE
+
+    def __init__(self, relation: str, *, null_page: int = CHILD_PAGE_SIZE, **kw: Any) -> None:
+        super().__init__(relation, **kw)
+        self.null_page: int = null_page
 
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         query = page_query(
             ctx,
             doc.id,
             self.relation,
-            first=args.get("first"),
-            after=args.get("after"),
-            last=args.get("last"),
-            before=args.get("before"),
+            PageArgs.of(args),
             default_first=self.null_page,
             include_deleted=self.include_deleted(ctx, doc, args),
             where=self.where(args),
@@ -204,8 +205,7 @@ class ListPage(RelationField[Connection[Any]]):
             ctx,
             self.collection,
             self.select(ctx, doc, args),
-            first=args.get("first"),
-            after=args.get("after"),
+            PageArgs.of(args),
             default_first=self.null_page,
             include_deleted=bool(args.get("include_deleted")),
         )

@@ -11,7 +11,7 @@ from ..datastore.documents import ConversationDoc
 from ..datastore.writes import update_live
 from ..errors import BadInput, Forbidden, NotFound
 from ..execution.connection import Connection
-from ..execution.loading import load_one
+from ..execution.loading import PageArgs, load_one
 from ..schema.chat import Conversation, Message
 from ..schema.chat_inputs import (
     ConversationFilter,
@@ -47,15 +47,14 @@ async def list_conversations(
     ctx: RequestContext,
     *,
     reader_id: Any,
-    first: int | None,
-    after: str | None,
+    paging: PageArgs,
     where: ConversationFilter | None,
     order_by: ConversationOrder | None,
     include_deleted: bool,
 ) -> Connection[Conversation]:
     selection = conversations_of(ctx.viewer, reader_id, where, order_by)
     return await list_connection(
-        ctx, "conversations", selection, first=first, after=after,
+        ctx, "conversations", selection, paging,
         convert=Conversation.from_doc, include_deleted=include_deleted,
     )  # fmt: skip
 

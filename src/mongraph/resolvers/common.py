@@ -11,10 +11,9 @@ import strawberry
 from pydantic.alias_generators import to_camel
 
 from ..context import RequestContext
-from ..datastore.repository import to_object_id
-from ..errors import BadInput, DomainError, ErrorCode
+from ..errors import DomainError, ErrorCode
 from ..schema.common import UserError
-from ..schema.ids import decode_global_id
+from ..schema.ids import object_id_of
 
 __all__ = ["attempt", "object_id_of", "optional_object_id", "provided"]
 
@@ -30,15 +29,6 @@ def provided(input_obj: object, *, exclude: tuple[str, ...] = ()) -> dict[str, A
             continue
         values[to_camel(f.name)] = value.value if isinstance(value, Enum) else value
     return values
-
-
-def object_id_of(global_id: str, type_name: str, field: tuple[str, ...]) -> Any:
-    """The ObjectId inside a global id of `type_name`; `BAD_USER_INPUT` otherwise."""
-    _, hex_id = decode_global_id(global_id, type_name, field=field)
-    oid = to_object_id(hex_id)
-    if oid is None:
-        raise BadInput(f"`{field[-1]}` is not a valid id", field=field)
-    return oid
 
 
 def optional_object_id(global_id: object, type_name: str, field: tuple[str, ...]) -> Any:

@@ -14,7 +14,7 @@ from ..datastore.documents import IdentityDoc, UserDoc, WalletDoc, utcnow
 from ..datastore.repository import Scope
 from ..errors import ApiError, BadInput, ErrorCode, Forbidden
 from ..execution.connection import Connection
-from ..execution.loading import ListSelection, contains, load_one
+from ..execution.loading import ListSelection, PageArgs, contains, load_one
 from ..schema.identity import ApiKey, User
 from ..schema.identity_inputs import (
     AddWalletInput,
@@ -85,7 +85,7 @@ async def get_user(ctx: RequestContext, global_id: str) -> User | None:
 
 
 async def list_users(
-    ctx: RequestContext, *, first: int | None, after: str | None, where: UserFilter | None
+    ctx: RequestContext, *, paging: PageArgs, where: UserFilter | None
 ) -> Connection[User]:
     require_admin(ctx)
     query: dict[str, Any] = {}
@@ -95,9 +95,7 @@ async def list_users(
         if where.display_name_contains:
             query["displayName"] = contains(where.display_name_contains, "displayNameContains")
     selection = ListSelection(query, "createdAt", descending=True, scope=Scope.unrestricted())
-    return await list_connection(
-        ctx, "users", selection, first=first, after=after, convert=User.from_doc
-    )
+    return await list_connection(ctx, "users", selection, paging, convert=User.from_doc)
 
 
 async def user_by_identity(ctx: RequestContext, platform: str, external_id: str) -> User | None:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from ..context import RequestContext
 from ..datastore.repository import Repository
 from ..execution.connection import Connection
-from ..execution.loading import ListSelection, list_page_query
+from ..execution.loading import ListSelection, PageArgs, list_page_query
 from ..execution.paging import to_connection
 
 __all__ = ["list_connection"]
@@ -20,15 +20,14 @@ async def list_connection(
     ctx: RequestContext,
     collection: str,
     selection: ListSelection,
+    paging: PageArgs,
     *,
-    first: int | None,
-    after: str | None,
     convert: Callable[[Any], N],
     include_deleted: bool = False,
 ) -> Connection[N]:
     """One page of the documents of `collection` the selection chooses, in its order."""
     page_query = list_page_query(
-        ctx, collection, selection, first=first, after=after, include_deleted=include_deleted
+        ctx, collection, selection, paging, include_deleted=include_deleted
     )
     # One list per request: read directly, not through a loader (nothing to batch with).
     repo = Repository(ctx.store, collection, page_query.scope or ctx.viewer.read_scope)

@@ -11,7 +11,7 @@ from ..datastore import storyboard
 from ..datastore.documents import ProjectDoc
 from ..datastore.writes import update_live
 from ..execution.connection import Connection
-from ..execution.loading import load_one
+from ..execution.loading import PageArgs, load_one
 from ..schema.storyboard import Character, Clip, Project, Scene
 from ..schema.storyboard_inputs import (
     AddGeneratedMediaInput,
@@ -58,15 +58,14 @@ async def list_projects(
     ctx: RequestContext,
     *,
     owner_id: Any,
-    first: int | None,
-    after: str | None,
+    paging: PageArgs,
     where: ProjectFilter | None,
     order_by: ProjectOrder | None,
     include_deleted: bool,
 ) -> Connection[Project]:
     selection = projects_of(owner_id, where, order_by)
     return await list_connection(
-        ctx, "projects", selection, first=first, after=after, convert=Project.from_doc,
+        ctx, "projects", selection, paging, convert=Project.from_doc,
         include_deleted=include_deleted,
     )  # fmt: skip
 

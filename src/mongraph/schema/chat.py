@@ -11,12 +11,14 @@ import strawberry
 from ..context import RequestContext
 from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
 from ..execution.connection import Connection
+from ..execution.loading import Where, text_pattern
 from ..execution.relation_fields import Arg
 from ..execution.relation_kinds import ChildCount, ChildPage, ParentLink
-from ..pages import CHILD_PAGE_SIZE, MAX_PAGE_SIZE
+from ..pages import CHILD_PAGE_SIZE
 from ..policy import may_see_trash
 from .common import Node, SoftDeletable, described_enum
 from .ids import encode_global_id
+from .paging import PAGING
 from .profile import UserProfile
 
 __all__ = [
@@ -25,18 +27,12 @@ __all__ = [
     "ConversationStatus",
     "Message",
     "MessageContent",
+    "MessageFilter",
     "MessageMetadata",
     "MessageRole",
 ]
 
 Info = strawberry.Info[RequestContext, None]
-PageSize = Annotated[
-    int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")
-]
-Cursor = Annotated[
-    str | None,
-    strawberry.argument(description="An edge's `cursor` from an earlier page of this list."),
-]
 
 IncludeDeleted = Annotated[
     bool | None, strawberry.argument(description="Deleted ones too (the owner's trash only).")
@@ -99,6 +95,34 @@ async def _shared_with(root: Conversation, info: Info) -> list[UserProfile]:
     return [UserProfile.from_doc(u) for u in users if u is not None]
 
 
+@strawberry.input(description="Narrows a conversation's messages; all given conditions must hold.")
+class MessageFilter:
+    role: MessageRole | None = strawberry.field(
+        default=None, description="Only the messages spoken for this role."
+    )
+    text_contains: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive substring of one of its text parts (taken literally).",
+    )
+
+
+MessageFilterArg = Annotated[
+    MessageFilter | None,
+    strawberry.argument(description="Only the messages that match every field set here."),
+]
+
+
+def _message_conditions(args: dict[str, Any]) -> Where:
+    where: MessageFilter | None = args.get("where")
+    conditions: list[tuple[str, Any]] = []
+    if where is not None:
+        if where.role is not None:
+            conditions.append(("role", where.role.value))
+        if where.text_contains:
+            conditions.append(("content.text", text_pattern(where.text_contains, "textContains")))
+    return tuple(conditions)
+
+
 def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> bool:
     """Deleted messages are listed only for the conversation's owner (or an admin)."""
     return bool(args.get("include_deleted")) and may_see_trash(ctx.viewer.user, doc.owner_id)
@@ -143,14 +167,12 @@ class Conversation(Node, SoftDeletable):
         "Number of its messages that are not deleted."
     )
     messages: Connection[Message] = ChildPage(
-        "conversation.messages", include_deleted=_trash
+        "conversation.messages", include_deleted=_trash, where=_message_conditions
     ).field(
         "Oldest first. `last`/`before` page backwards from the newest. "
         f"Neither first nor last: the first {CHILD_PAGE_SIZE}.",
-        first=Arg(PageSize),
-        after=Arg(Cursor),
-        last=Arg(PageSize),
-        before=Arg(Cursor),
+        **PAGING,
+        where=Arg(MessageFilterArg),
         include_deleted=Arg(IncludeDeleted, False),
     )
 

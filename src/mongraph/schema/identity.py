@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 
@@ -21,11 +20,12 @@ from ..datastore.documents import (
 from ..execution.connection import Connection
 from ..execution.relation_fields import Arg
 from ..execution.relation_kinds import ChildOne, ChildPage, ListPage, ParentLink
-from ..pages import LIST_PAGE_SIZE, MAX_PAGE_SIZE
+from ..pages import LIST_PAGE_SIZE
 from .chat import Conversation
 from .chat_inputs import ConversationFilterArg, ConversationOrderArg, conversations_of
 from .common import Node, described_enum
 from .ids import encode_global_id
+from .paging import PAGING
 from .profile import UserProfile
 from .storyboard import Project
 from .storyboard_queries import (
@@ -51,11 +51,6 @@ __all__ = [
 ]
 
 Info = strawberry.Info[RequestContext, None]
-First = Annotated[int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")]
-After = Annotated[
-    str | None,
-    strawberry.argument(description="Return the items after this cursor (an edge's `cursor`)."),
-]
 
 
 @described_enum(
@@ -273,18 +268,15 @@ class User(Node):
     economy: Economy = ChildOne("user.economy", unscoped=lambda doc: doc.redacted).field(
         "Credit balance and experience."
     )
-    transactions: Connection[CreditTransaction] = ChildPage("user.transactions").field(
-        "The credit ledger, newest first.",
-        first=Arg(First, LIST_PAGE_SIZE),
-        after=Arg(After),
-    )
+    transactions: Connection[CreditTransaction] = ChildPage(
+        "user.transactions", null_page=LIST_PAGE_SIZE
+    ).field(f"The credit ledger, newest first; the first {LIST_PAGE_SIZE} by default.", **PAGING)
 
     projects: Connection[Project] = ListPage(
         "projects", lambda ctx, doc, a: projects_of(doc.id, a.get("where"), a.get("order_by"))
     ).field(
         "This user's projects (as `Query.projects` lists the viewer's).",
-        first=Arg(First, LIST_PAGE_SIZE),
-        after=Arg(After),
+        **PAGING,
         where=Arg(ProjectFilterArg),
         order_by=Arg(ProjectOrderArg),
         include_deleted=Arg(IncludeDeletedArg, False),
@@ -294,8 +286,7 @@ class User(Node):
         lambda ctx, doc, a: conversations_of(ctx.viewer, doc.id, a.get("where"), a.get("order_by")),
     ).field(
         "This user's conversations and those shared with them.",
-        first=Arg(First, LIST_PAGE_SIZE),
-        after=Arg(After),
+        **PAGING,
         where=Arg(ConversationFilterArg),
         order_by=Arg(ConversationOrderArg),
         include_deleted=Arg(IncludeDeletedArg, False),

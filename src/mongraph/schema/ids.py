@@ -6,10 +6,12 @@ import base64
 import binascii
 import re
 from collections.abc import Collection
+from typing import Any
 
+from ..datastore.repository import to_object_id
 from ..errors import BadInput
 
-__all__ = ["decode_global_id", "encode_global_id"]
+__all__ = ["decode_global_id", "encode_global_id", "object_id_of"]
 
 _HEX_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -33,3 +35,12 @@ def decode_global_id(
         wanted = " or ".join(sorted(allowed))
         raise BadInput(f"`{field[-1]}` must be the id of a {wanted}", field=field)
     return type_name, hex_id
+
+
+def object_id_of(global_id: str, type_name: str, field: tuple[str, ...]) -> Any:
+    """The ObjectId inside a global id of `type_name`; `BAD_USER_INPUT` otherwise."""
+    _, hex_id = decode_global_id(global_id, type_name, field=field)
+    oid = to_object_id(hex_id)
+    if oid is None:
+        raise BadInput(f"`{field[-1]}` is not a valid id", field=field)
+    return oid

@@ -19,17 +19,15 @@ from ..datastore.documents import (
 from ..execution.connection import Connection
 from ..execution.relation_fields import Arg
 from ..execution.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
-from ..pages import CHILD_PAGE_SIZE, LIST_CAP, MAX_PAGE_SIZE
+from ..pages import LIST_CAP
 from .common import Node, SoftDeletable, described_enum
 from .ids import encode_global_id
+from .paging import PAGING
 from .profile import UserProfile
+from .storyboard_queries import ClipFilterArg, clip_conditions
 
 __all__ = ["Character", "Clip", "GeneratedMedia", "MediaKind", "Project", "Scene"]
 
-First = Annotated[int | None, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE_SIZE}.")]
-After = Annotated[
-    str | None, strawberry.argument(description="Cursor of the edge to continue after.")
-]
 IncludeAlternates = Annotated[
     bool | None, strawberry.argument(description="Include alternate scenes.")
 ]
@@ -101,8 +99,7 @@ class Project(Node, SoftDeletable):
     )
     scenes: Connection[Scene] = ChildPage("project.scenes", where=_scene_filter).field(
         "Ordered by `order` ascending; alternates only with includeAlternates.",
-        first=Arg(First, CHILD_PAGE_SIZE),
-        after=Arg(After),
+        **PAGING,
         include_alternates=Arg(IncludeAlternates, False),
         include_deleted=Arg(IncludeDeleted, False),
     )
@@ -154,10 +151,10 @@ class Scene(Node, SoftDeletable):
         f"Its alternates, at most {LIST_CAP}, by `order`.",
         include_deleted=Arg(IncludeDeleted, False),
     )
-    clips: Connection[Clip] = ChildPage("scene.clips").field(
+    clips: Connection[Clip] = ChildPage("scene.clips", where=clip_conditions).field(
         "Ordered by `order` ascending.",
-        first=Arg(First, CHILD_PAGE_SIZE),
-        after=Arg(After),
+        **PAGING,
+        where=Arg(ClipFilterArg),
         include_deleted=Arg(IncludeDeleted, False),
     )
 
@@ -258,8 +255,7 @@ class Character(Node, SoftDeletable):
     )
     clips: Connection[Clip] = ChildPage("character.clips").field(
         "Live clips featuring it, oldest first.",
-        first=Arg(First, CHILD_PAGE_SIZE),
-        after=Arg(After),
+        **PAGING,
     )
 
 

@@ -1,4 +1,4 @@
-"""Filters and orderings of the `projects` list."""
+"""Filters and orderings of the `projects` list, and the filter of a scene's clips."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from typing import Annotated, Any
 
 import strawberry
 
-from ..execution.loading import ListSelection, contains
+from ..execution.loading import ListSelection, Where, contains, text_pattern
 from .common import DateTimeRange, SortDirection, described_enum
+from .ids import object_id_of
 
 __all__ = [
+    "ClipFilter",
+    "ClipFilterArg",
     "IncludeDeletedArg",
     "ProjectFilter",
     "ProjectFilterArg",
     "ProjectOrder",
     "ProjectOrderArg",
     "ProjectOrderField",
+    "clip_conditions",
     "projects_of",
 ]
 
@@ -84,3 +88,32 @@ def projects_of(
             if any(v is not None for v in bounds.values()):
                 query["createdAt"] = {k: v for k, v in bounds.items() if v is not None}
     return ListSelection(query, _ORDER_FIELDS[order.field], order.direction is SortDirection.DESC)
+
+
+@strawberry.input(description="Narrows a scene's clips; all given conditions must hold.")
+class ClipFilter:
+    name_contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive substring of the name (taken literally)."
+    )
+    character_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only the clips featuring this character."
+    )
+
+
+ClipFilterArg = Annotated[
+    ClipFilter | None,
+    strawberry.argument(description="Only the clips that match every field set here."),
+]
+
+
+def clip_conditions(args: dict[str, Any]) -> Where:
+    """A scene's clips narrowed by `where` (a ClipFilter), as the page's conditions."""
+    where: ClipFilter | None = args.get("where")
+    conditions: list[tuple[str, Any]] = []
+    if where is not None:
+        if where.name_contains:
+            conditions.append(("name", text_pattern(where.name_contains, "nameContains")))
+        if where.character_id is not None:
+            field = ("where", "characterId")
+            conditions.append(("characterId", object_id_of(where.character_id, "Character", field)))
+    return tuple(conditions)
