@@ -66,7 +66,7 @@ client-python:
 ## Benchmarks on the medium dataset: bench/results/<date>-medium.json and docs/performance.md.
 bench: sync
 	$(UV) sync --frozen --project bench/peers/graphene
-	$(UV) run --frozen python -m bench --size medium --report docs/performance.md
+	MONGRAPH_BENCH_UV=$(UV) $(UV) run --frozen python -m bench --size medium --report docs/performance.md
 
 ## Throughput of 1, 2 and 4 gateway workers (needs `wrk`; not part of `make test`).
 bench-workers: sync

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 from .dataset import Dataset
 from .processes import ROOT, Server, free_port
@@ -23,7 +24,12 @@ def graphene(uri: str, db: str) -> Server:
     server's CPU and RSS are read from the process that serves.
     """
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}  # the peer's own venv
-    uv = shutil.which("uv") or "uv"
+    # `make bench` passes the uv it bootstrapped, which need not be on PATH.
+    uv = (
+        os.environ.get("MONGRAPH_BENCH_UV")
+        or shutil.which("uv")
+        or str(Path.home() / ".local/bin/uv")
+    )
     sync = [uv, "sync", "--frozen", "--quiet", "--project", str(GRAPHENE)]
     subprocess.run(sync, cwd=GRAPHENE, env=env, check=True, timeout=600)
     port = free_port()

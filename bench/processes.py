@@ -36,10 +36,14 @@ class Server:
         port: int,
         cwd: Path = ROOT,
         env: dict[str, str] | None = None,
+        stderr: Any = None,
     ) -> None:
-        """Starts the process; `ready()` waits until it listens (servers start in parallel)."""
+        """Starts the process; `ready()` waits until it listens (servers start in parallel).
+        `stderr`: where its stderr goes (a file for a server that logs each request)."""
         self.name, self.port, self.command = name, port, list(command)
-        self.process = subprocess.Popen(self.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stderr=stderr
+        )
 
     def ready(self) -> Server:
         deadline = time.monotonic() + 120

@@ -231,7 +231,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         f"{results['dataset']['docs_per_second']:,.0f} docs/s); per scenario and target "
         f"{opts['seq_seconds']} s of one client, then {opts['load_seconds']} s of "
         f"{opts['clients']} concurrent clients (2 where one request takes over a second: "
-        f"those are database-bound); whole run {results['seconds']:.0f} s.",
+        f"those are database-bound); whole run {results['seconds']:.0f} s. The gateway runs "
+        "as `mongraph serve` does with its default settings (a JSON request line per "
+        "request, written to a file; metrics; the key cache; live updates; uvicorn with "
+        "`serving.uvicorn_options`); the one change is a 600 s database deadline.",
         "",
         "## Targets (issue 6)",
         "",

@@ -8,6 +8,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -207,7 +208,13 @@ async def _load(uri: str, db: str, size: str) -> Dataset:
 def _serve(kind: str, uri: str = "", db: str = "") -> Server:
     port = free_port()
     command = [sys.executable, "-m", "bench.serve", kind, "--port", str(port)]
-    return Server(kind, command + (["--uri", uri, "--db", db] if uri else []), port)
+    # The gateway writes a JSON line per request to stderr, as served: to a file, as a
+    # log collector would take it (a pipe nobody read would fill up and stall it).
+    args = ["--uri", uri, "--db", db] if uri else []
+    if kind != "gateway":
+        return Server(kind, command + args, port)
+    with tempfile.TemporaryFile() as log:  # the server's stderr keeps it open
+        return Server(kind, command + args, port, stderr=log)
 
 
 def machine(database: str) -> dict[str, Any]:

@@ -1,8 +1,12 @@
 """One server process of a benchmark run: `python -m bench.serve KIND --port P [--uri U --db D]`.
 
 KIND is `gateway` or `bare` (a minimal Strawberry app answering scenario 3 from memory).
-The gateway also answers `GET /__bench/commands` (the MongoDB commands sent since the
-last such call) and `GET /__bench/batching/off|on` (loaders off: the N+1 baseline).
+The gateway runs as `mongraph serve` runs it, with the settings it has by default
+(`SHIPPED`): its logging set up the same way (a JSON request line per request, on stderr,
+which the harness sends to a file), metrics, the key cache, live updates, and uvicorn
+with `serving.uvicorn_options`. The one change is the database deadline (`DEADLINE`).
+It also answers `GET /__bench/commands` (the MongoDB commands sent since the last such
+call) and `GET /__bench/batching/off|on` (loaders off: the N+1 baseline).
 """
 
 from __future__ import annotations
@@ -15,10 +19,19 @@ import uvicorn
 from pymongo import monitoring
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mongraph.config import Settings
 from mongraph.datastore.monitoring import command_collection
+from mongraph.observability.logs import configure_logging
+from mongraph.serving import uvicorn_options
 from mongraph.stack_room import UVICORN_LOOP
 
-__all__ = ["CommandTally", "main"]
+__all__ = ["DEADLINE", "SHIPPED", "CommandTally", "main"]
+
+DEADLINE = 600
+"""Seconds a request may wait for the database: SecantusDB takes seconds over medium's big
+scenarios, and the 5 s that protects production from a stalled database would cut them off."""
+SHIPPED = {"mongraph_db_timeout": DEADLINE}
+"""What the gateway's settings change from `mongraph serve`'s defaults: only the deadline."""
 
 _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
 
@@ -61,22 +74,16 @@ def with_controls(app: ASGIApp, tally: CommandTally) -> ASGIApp:
     return wrapped
 
 
-def gateway(uri: str, db: str) -> ASGIApp:
+def gateway(settings: Settings) -> ASGIApp:
     from mongraph.app import create_app
-    from mongraph.config import Settings
     from mongraph.datastore.client import Datastore
 
     tally = CommandTally()
-    # SecantusDB takes seconds over medium's big scenarios: the request deadline that
-    # protects production from a stalled database would cut them off.
-    settings = Settings(mongodb_uri=uri, mongraph_db=db, mongraph_db_timeout=600)
 
     async def connect() -> Datastore:
-        return Datastore.connect(
-            uri, db, cursor_secret=settings.mongraph_cursor_secret, listeners=[tally]
-        )
+        return Datastore.for_settings(settings.mongodb_uri, settings, listeners=[tally])
 
-    return with_controls(create_app(connect, settings), tally)
+    return with_controls(create_app(connect, settings, live_updates=True), tally)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,19 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.kind == "bare":
         from .bare import app as bare_app
 
-        app = bare_app
-    else:
-        app = gateway(args.uri, args.db)
-    # The gateway's own event loop for both kinds, so that neither pays CPython's frame-stack
-    # chunk churn by the luck of where its stack starts (mongraph/stack_room.py).
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        loop=UVICORN_LOOP,
-        log_level="warning",
-        access_log=False,
-    )
+        # The gateway's own event loop, so that neither kind pays CPython's frame-stack
+        # chunk churn by the luck of where its stack starts (mongraph/stack_room.py).
+        uvicorn.run(
+            bare_app, host="127.0.0.1", port=args.port, loop=UVICORN_LOOP,
+            log_level="warning", access_log=False,
+        )  # fmt: skip
+        return 0
+    settings = Settings(mongodb_uri=args.uri, mongraph_db=args.db, **SHIPPED)
+    configure_logging(settings.mongraph_log_format)
+    uvicorn.run(gateway(settings), host="127.0.0.1", port=args.port, **uvicorn_options(settings))
     return 0
 
 

@@ -78,12 +78,15 @@ class Datastore:
         return cls(client, db_name, cursor_secret, monitor, timeout_seconds)
 
     @classmethod
-    def for_settings(cls, uri: str, settings: Settings) -> Datastore:
+    def for_settings(
+        cls, uri: str, settings: Settings, *, listeners: Sequence[CommandListener] = ()
+    ) -> Datastore:
         """The gateway's store: database name, cursor key and timeout from `settings`."""
         return cls.connect(
             uri,
             settings.mongraph_db,
             cursor_secret=settings.mongraph_cursor_secret,
+            listeners=listeners,
             timeout_seconds=settings.mongraph_db_timeout,
         )
 
