@@ -79,9 +79,16 @@ class Server:
             pass
 
     def peak_rss_mb(self) -> float:
+        return self._status_mb("VmHWM:")
+
+    def rss_mb(self) -> float:
+        """Resident memory now."""
+        return self._status_mb("VmRSS:")
+
+    def _status_mb(self, key: str) -> float:
         with open(f"/proc/{self.process.pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(key):
                     return int(line.split()[1]) / 1024
         return 0.0
 

@@ -2,6 +2,7 @@
 execution floor on the same data, and where the gateway's time goes (cProfile).
 
     uv run python -m bench.profile 1-storyboard-tree 4-big-response --top 25
+    uv run python -m bench.profile 4-big-response --memory   # peak allocation of one request
 
 The database is the embedded SecantusDB in its own process, so the CPU measured here is
 the gateway's (and the in-process HTTP client's, a few percent) without the database's.
@@ -14,9 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import json
 import pstats
 import time
+import tracemalloc
 from dataclasses import asdict
 from pathlib import Path
 
@@ -58,7 +61,12 @@ async def _load(uri: str, size: str) -> Dataset:
 
 
 async def _profile(
-    uri: str, dataset: Dataset, scenarios: list[Scenario], repeat: int, top: int
+    uri: str,
+    dataset: Dataset,
+    scenarios: list[Scenario],
+    repeat: int,
+    top: int,
+    memory: bool = False,
 ) -> None:
     settings = Settings(mongodb_uri=uri, mongraph_db=DB, mongraph_cursor_secret=SECRET)
     store = Datastore.connect(uri, DB, cursor_secret=SECRET)
@@ -102,6 +110,22 @@ async def _profile(
                         line += f", floor {exe * 1e3:.1f} ms ({exe * 1e6 / fields:.2f} µs/field)"
                         line += f": {cpu / exe:.2f}x"
                     print(line, flush=True)
+                    if memory:
+                        response_bytes = len(await request())
+                        gc.collect()
+                        tracemalloc.start()
+                        tracemalloc.reset_peak()
+                        base, _ = tracemalloc.get_traced_memory()
+                        await request()
+                        _, peak = tracemalloc.get_traced_memory()
+                        tracemalloc.stop()
+                        held = (peak - base) / 1e6
+                        print(
+                            f"  memory: {held:.1f} MB allocated at the peak of one request "
+                            f"(tracemalloc), {held * 1e6 / response_bytes:.1f}x its "
+                            f"{response_bytes / 1e6:.2f} MB response",
+                            flush=True,
+                        )
                     if top:
                         profiler = cProfile.Profile()
                         profiler.enable()
@@ -120,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=list(SIZES), default="profile")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=0, help="cProfile lines (0: none)")
+    parser.add_argument(
+        "--memory", action="store_true", help="peak memory of one request (tracemalloc)"
+    )
     parser.add_argument("--data-dir", type=Path, default=Path(".bench-profile"))
     args = parser.parse_args(argv)
     scenarios = [s for s in SCENARIOS if s.name in args.scenarios]
@@ -128,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset = _dataset(server.uri, data_dir / "dataset.json", args.size)
         # the servers' event loop (mongraph/stack_room.py): measured as they run
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
-            runner.run(_profile(server.uri, dataset, scenarios, args.repeat, args.top))
+            runner.run(_profile(server.uri, dataset, scenarios, args.repeat, args.top, args.memory))
     return 0
 
 

@@ -65,6 +65,20 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
             "ratio": round(ratio, 2),
             "met": ratio <= 2.0,
         }
+    gw = _get(results, "4-big-response", "gateway")
+    if gw and gw.get("load") and "rss_before_load_mb" in gw:
+        clients = gw["load"]["concurrency"]
+        per_request = (gw["peak_rss_mb"] - gw["rss_before_load_mb"]) / clients
+        response_mb = gw["response_bytes"] / 1e6
+        idle = results.get("gateway_idle_rss_mb")
+        out["P6"] = {
+            "per_request_mb": round(per_request, 1),
+            "clients": clients,
+            "response_mb": round(response_mb, 2),
+            "times_response": round(per_request / response_mb, 1),
+            "idle_mb": None if idle is None else round(idle, 1),
+            "met": per_request <= 30 and (idle is None or idle <= 100),
+        }
     for name in results["scenarios"]:
         gw, peer = _get(results, name, "gateway"), _get(results, name, "graphene-mongo")
         if gw and peer:
@@ -148,6 +162,14 @@ def _headline_lines(h: dict[str, Any]) -> list[str]:
         lines.append(
             f"| P4 4-big-response | {p['gateway_p50_ms']} ms vs {p['data_floor_ms']} + "
             f"{p['execution_floor_ms']} ms: **{p['ratio']}x** (≤ 2x) | {_mark(p['met'])} |"
+        )
+    if "P6" in h:
+        p = h["P6"]
+        lines.append(
+            f"| P6 4-big-response | peak RSS above the RSS before load, per concurrent request: "
+            f"**{p['per_request_mb']} MB** ({p['clients']} clients; {p['times_response']}x the "
+            f"{p['response_mb']} MB response); idle gateway {p['idle_mb']} MB "
+            f"(≤ 30 MB, ≤ 100 MB idle) | {_mark(p['met'])} |"
         )
     for name, p in h["P5"].items():
         rate = p["throughput_factor"]

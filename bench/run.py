@@ -134,6 +134,7 @@ def measure(
         result["commands_per_request"] = sum(sent.values()) / seq["requests"]
         result["commands"] = {k: v / seq["requests"] for k, v in sorted(sent.items())}
     server.reset_peak_rss()
+    result["rss_before_load_mb"] = server.rss_mb()
     clients = min(opts.clients, 2) if slow else opts.clients
     result["load"] = run_loadgen(
         _spec(
@@ -302,6 +303,7 @@ def run(opts: Options) -> dict[str, Any]:
         bare = stack.enter_context(_serve("bare")) if "3-viewer" in names else None
         graphene = stack.enter_context(peers.graphene(uri, db)) if opts.peers else None
         gateway.ready()
+        results["gateway_idle_rss_mb"] = gateway.rss_mb()
         for scenario in reads:
             record("gateway", scenario, gateway, scenario.bodies(dataset), auth, True)
         log("floors")

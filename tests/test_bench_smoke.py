@@ -72,4 +72,9 @@ def test_bench_smoke_runs_every_scenario_and_keeps_command_counts(tmp_path: Path
     assert "bare-strawberry" in scenarios["3-viewer"]["targets"]
     text = report.read_text()
     assert "| P3 3-viewer |" in text
+    # P6: memory per concurrent big request, and the gateway's RSS before any request
+    p6 = results["headline"]["P6"]
+    assert p6["clients"] >= 2
+    assert p6["idle_mb"] > 0
+    assert "| P6 4-big-response |" in text
     assert (tmp_path / "performance" / "latency.png").stat().st_size > 1000
