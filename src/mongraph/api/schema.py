@@ -121,8 +121,12 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
             definition = field_definition(field)
             relation = declared_relation(field)
             if relation is not None and definition is not None:
-                plain = all(_is_plain_scalar(a.type) for a in field.args.values())
-                convert = None if plain else argument_converter(schema, definition)
+                plain = {n for n, a in field.args.items() if _is_plain_scalar(a.type)}
+                convert = (
+                    None
+                    if len(plain) == len(field.args)
+                    else argument_converter(schema, definition, plain)
+                )
                 relation.bind(_object_class(field), convert)
                 field.resolve = relation.graphql_resolver()
                 relations[name] = relation
