@@ -83,5 +83,6 @@ fuzz: sync
 
 ## The whole suite (pytest and mypy) against the newest strawberry-graphql and graphql-core, past
 ## the pins, in a throwaway environment; reports what broke (not part of `make test`).
-upgrade-check:
+## GraphiQL and the TypeScript client are built first, as for `make test`: their tests need them.
+upgrade-check: web client-typescript
 	UV=$(UV) scripts/upgrade-check
