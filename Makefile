@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && echo yes)
 GRAPHIQL := src/mongraph/static/graphiql/manifest.json
 
-.PHONY: run test lint typecheck pytest schema sync web client-typescript client-python bench bench-workers load fuzz
+.PHONY: run test lint typecheck pytest schema sync web client-typescript client-python bench bench-workers load fuzz upgrade-check
 
 ## Runs the gateway in development mode on http://$(HOST):$(PORT)/graphql (embedded database
 ## unless MONGODB_URI is set): field suggestions on, the dev key filled into GraphiQL.
@@ -80,3 +80,9 @@ load: sync
 ## Long fuzzing: 100 generated operations per root field, 2,000 documents against the cost bound.
 fuzz: sync
 	MONGRAPH_FUZZ_EXAMPLES=100 MONGRAPH_COST_EXAMPLES=2000 $(UV) run --frozen pytest tests/fuzz -q
+
+## The whole suite (pytest and mypy) against the newest strawberry-graphql and graphql-core, past
+## the pins, in a throwaway environment; reports what broke (not part of `make test`).
+## GraphiQL and the TypeScript client are built first, as for `make test`: their tests need them.
+upgrade-check: web client-typescript
+	UV=$(UV) scripts/upgrade-check
