@@ -48,7 +48,7 @@ from .http_refusals import (
 )
 from .live import Hub, SubscriptionLimits
 from .loaders import Loaders
-from .media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
+from .media import GRAPHQL_RESPONSE, negotiate, prefers_graphql_response, request_error_status
 from .observability import Telemetry, record_errors
 from .observability.exposition import metrics_page
 from .observability.middleware import RequestObserver
@@ -167,7 +167,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
                 resolved = await self._persisted.resolve(request_data)
             except Refused as refused:
                 record_errors([refused.code.value])
-                return self._negotiate(request, sub_response, refused.result())
+                return negotiate(request.headers.get("accept"), sub_response, refused.result())
             request_data = resolved.request
             if request.method == "GET" and names_a_mutation(
                 request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
@@ -177,21 +177,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
             await self._persisted.remember(resolved, result, context.viewer_or_none)
-        return self._negotiate(request, sub_response, result)
-
-    @staticmethod
-    def _negotiate(
-        request: Request, sub_response: Response, result: ExecutionResult
-    ) -> ExecutionResult:
-        """`application/graphql-response+json` when preferred, with a request error's status."""
-        if prefers_graphql_response(request.headers.get("accept")):
-            sub_response.media_type = GRAPHQL_RESPONSE
-            status = request_error_status(result)
-            if status is not None:
-                sub_response.status_code = status
-                if status == 401:
-                    sub_response.headers["WWW-Authenticate"] = "Bearer"
-        return result
+        return negotiate(request.headers.get("accept"), sub_response, result)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -9,11 +9,17 @@ only `application/json` keep getting 200 with `"data": null`, as the spec also a
 
 from __future__ import annotations
 
+from starlette.responses import Response
 from strawberry.types import ExecutionResult
 
 from .errors import ErrorCode
 
-__all__ = ["GRAPHQL_RESPONSE", "prefers_graphql_response", "request_error_status"]
+__all__ = [
+    "GRAPHQL_RESPONSE",
+    "negotiate",
+    "prefers_graphql_response",
+    "request_error_status",
+]
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -63,3 +69,16 @@ def request_error_status(result: ExecutionResult) -> int | None:
         return None
     code = (result.errors[0].extensions or {}).get("code")
     return _STATUS.get(str(code), 400)
+
+
+def negotiate(accept: str | None, response: Response, result: ExecutionResult) -> ExecutionResult:
+    """`application/graphql-response+json` when `accept` prefers it, with a request error's
+    status (and `WWW-Authenticate` for a refused key) set on `response`."""
+    if prefers_graphql_response(accept):
+        response.media_type = GRAPHQL_RESPONSE
+        status = request_error_status(result)
+        if status is not None:
+            response.status_code = status
+            if status == 401:
+                response.headers["WWW-Authenticate"] = "Bearer"
+    return result
