@@ -3,7 +3,7 @@ back through another module."""
 
 from __future__ import annotations
 
-from tests.architecture.imports import cycles, import_graph, package_graph
+from tests.architecture.imports import cycles, import_graph, modules, package_graph
 
 
 def test_no_module_is_part_of_an_import_circle() -> None:
@@ -31,3 +31,9 @@ def test_the_execution_machinery_knows_no_domain_type() -> None:
         if t.startswith(("mongraph.schema", "mongraph.resolvers", "mongraph.api"))
     }
     assert upward == set()
+
+
+def test_every_module_is_small() -> None:
+    """One job per module: none grows past 400 lines."""
+    sizes = {name: len(path.read_text().splitlines()) for name, path in modules().items()}
+    assert {name: size for name, size in sizes.items() if size > 400} == {}
