@@ -19,6 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
+from typing_extensions import override
 
 __all__ = [
     "ASSETS_DIR",
@@ -41,6 +42,7 @@ class _CachedAssets(StaticFiles):
     """A file whose name carries its content's hash never changes: browsers keep it for a
     year; the others (`manifest.json`, license notes) are revalidated."""
 
+    @override
     def file_response(
         self,
         full_path: str | os.PathLike[str],

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
+from typing_extensions import override
 
 __all__ = ["CrossOrigin", "OriginPolicy", "parse_origins"]
 
@@ -64,5 +65,6 @@ class CrossOrigin(CORSMiddleware):
         )
         self._policy = policy
 
+    @override
     def is_allowed_origin(self, origin: str) -> bool:
         return self._policy.allows(origin)

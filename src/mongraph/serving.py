@@ -14,6 +14,7 @@ import asyncio
 from typing import Any, ClassVar
 
 import h11
+from typing_extensions import override
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .config import Settings, get_settings
@@ -37,10 +38,13 @@ class HeaderDeadlineProtocol(H11Protocol):
     def with_timeout(cls, seconds: float) -> type[HeaderDeadlineProtocol]:
         return type(cls.__name__, (cls,), {"header_timeout": seconds})
 
+    @override
+    @override
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
+    @override
     def data_received(self, data: bytes) -> None:
         if self._awaiting_headers():
             self._arm()  # the first bytes of the next request on a kept-alive connection
@@ -48,6 +52,7 @@ class HeaderDeadlineProtocol(H11Protocol):
         if not self._awaiting_headers():
             self._disarm()
 
+    @override
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)

@@ -25,6 +25,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from typing_extensions import override
+
 try:
     from uvloop import Loop as _Loop
 except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard] off Windows
@@ -52,6 +54,7 @@ def run_with_stack_room(fn: Callable[..., T], *args: Any) -> T:
 
 
 class _RoomyLoop(_Loop):
+    @override
     def run_forever(self) -> None:
         run_with_stack_room(super().run_forever)
 

@@ -17,6 +17,7 @@ from typing import Any
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
+from typing_extensions import override
 
 from .context import RequestContext
 from .datastore.client import Datastore
@@ -44,6 +45,7 @@ class LimitedFrames(ASGIWebSocketAdapter):
     """Strawberry's adapter, except that a frame over the view's `max_frame_bytes` closes
     the socket (1009) unread, and decoding is the view's (hardened) JSON."""
 
+    @override
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
     ) -> AsyncGenerator[object, None]:
@@ -116,6 +118,7 @@ class LegacyProtocolHandler(BaseGraphQLWSHandler[RequestContext, None]):
         super().__init__(*args, **kwargs)
         self.schema = _EveryOperationType(self.schema)  # type: ignore[assignment]
 
+    @override
     async def handle(self) -> None:
         deadline = asyncio.create_task(self._close_unless_initialised())
         try:

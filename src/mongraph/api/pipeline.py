@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
+from typing_extensions import override
 
 from ..execution.limits import enforce_limits, limit_parsing, refuse_untrusted
 from .auth import (
@@ -32,6 +33,7 @@ class OperationPipeline(SchemaExtension):
     def __init__(self) -> None:
         self.cost: int | None = None
 
+    @override
     def on_operation(self) -> Iterator[None]:
         operation_context(self.execution_context)
         limit_parsing(self.execution_context)
@@ -39,10 +41,12 @@ class OperationPipeline(SchemaExtension):
         code_errors(self.execution_context, self.execution_context.result)
         record_error_codes(self.execution_context)  # after coding: it reports the codes
 
+    @override
     def on_validate(self) -> Iterator[None]:
         record_operation(self.execution_context)
         yield
 
+    @override
     async def on_execute(self) -> AsyncIterator[None]:
         # A request refused for its shape costs no database command (no key lookup).
         subscriptions_over_websocket_only(self.execution_context)
@@ -54,10 +58,12 @@ class OperationPipeline(SchemaExtension):
         yield
         forget_keys_after_mutation(self.execution_context)
 
+    @override
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscription events: each is coded and masked the same way."""
         code_errors(self.execution_context, result)
         yield
 
+    @override
     def get_results(self) -> dict[str, Any]:
         return {} if self.cost is None else {"cost": self.cost}

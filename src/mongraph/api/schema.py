@@ -25,6 +25,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from typing_extensions import override
 
 from ..config import Settings
 from ..execution.cost_sizes import costs_of, is_connection_type
@@ -56,6 +57,7 @@ class DocumentCache(ParserCache):
     """Strawberry's parser cache, except that a document that does not parse (or is over
     the token limit) is left to Strawberry's own parse, which reports it as usual."""
 
+    @override
     def on_parse(self) -> Iterator[None]:
         with contextlib.suppress(GraphQLError):
             self.execution_context.graphql_document = self.cached_parse_document(
@@ -88,6 +90,7 @@ class GatewaySchema(strawberry.Schema):
     """Set in trusted-only mode: the SHA-256 of each document that may run, whatever the
     entrance (HTTP refuses the others before parsing; this holds WebSockets to it too)."""
 
+    @override
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pymongo import monitoring
+from typing_extensions import override
 
 __all__ = ["CommandObserver", "Monitor", "PoolState", "command_collection"]
 
@@ -86,6 +87,7 @@ class Monitor(monitoring.CommandListener, monitoring.ConnectionPoolListener):
 
     # Commands: the listener runs in the task that sends the command, so observers
     # see that task's context variables (the request, the current span).
+    @override
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if not self.observers or event.command_name in _IGNORED:
             return
@@ -94,6 +96,7 @@ class Monitor(monitoring.CommandListener, monitoring.ConnectionPoolListener):
         for observer in self.observers:
             observer.command_started(key, event.command_name, collection)
 
+    @override
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         if not self.observers or event.command_name in _IGNORED:
             return
@@ -101,6 +104,7 @@ class Monitor(monitoring.CommandListener, monitoring.ConnectionPoolListener):
         for observer in self.observers:
             observer.command_ended(key, None)
 
+    @override
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         if not self.observers or event.command_name in _IGNORED:
             return
@@ -110,39 +114,50 @@ class Monitor(monitoring.CommandListener, monitoring.ConnectionPoolListener):
             observer.command_ended(key, failure)
 
     # The pool.
+    @override
     def connection_created(self, event: monitoring.ConnectionCreatedEvent) -> None:
         self.pool.open += 1
 
+    @override
     def connection_closed(self, event: monitoring.ConnectionClosedEvent) -> None:
         self.pool.open -= 1
 
+    @override
     def connection_check_out_started(
         self, event: monitoring.ConnectionCheckOutStartedEvent
     ) -> None:
         self.pool.waiting += 1
 
+    @override
     def connection_check_out_failed(self, event: monitoring.ConnectionCheckOutFailedEvent) -> None:
         self.pool.waiting -= 1
         self.pool.checkout_failures += 1
 
+    @override
     def connection_checked_out(self, event: monitoring.ConnectionCheckedOutEvent) -> None:
         self.pool.waiting -= 1
         self.pool.checked_out += 1
 
+    @override
     def connection_checked_in(self, event: monitoring.ConnectionCheckedInEvent) -> None:
         self.pool.checked_out -= 1
 
+    @override
     def pool_created(self, event: monitoring.PoolCreatedEvent) -> None:
         pass
 
+    @override
     def pool_ready(self, event: monitoring.PoolReadyEvent) -> None:
         pass
 
+    @override
     def pool_cleared(self, event: monitoring.PoolClearedEvent) -> None:
         pass
 
+    @override
     def pool_closed(self, event: monitoring.PoolClosedEvent) -> None:
         pass
 
+    @override
     def connection_ready(self, event: monitoring.ConnectionReadyEvent) -> None:
         pass

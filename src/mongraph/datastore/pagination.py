@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
 from bson import ObjectId
+from typing_extensions import override
 
 from ..errors import BadInput
 from .relations import SortSpec
@@ -48,6 +49,7 @@ class LazyCursors(Sequence[str]):
     ) -> None:
         self._codec, self._ordering, self._sort, self._rows = codec, ordering, sort, rows
 
+    @override
     def __len__(self) -> int:
         return len(self._rows)
 
@@ -55,6 +57,7 @@ class LazyCursors(Sequence[str]):
     def __getitem__(self, index: int) -> str: ...
     @overload
     def __getitem__(self, index: slice) -> list[str]: ...
+    @override
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import bson
 from bson import ObjectId
 from bson.errors import InvalidId
+from typing_extensions import override
 
 from ..pages import child_ordering
 from .client import Datastore
@@ -115,9 +116,11 @@ class ListPageQuery:
              "d": self.include_deleted, "scope": scope}
         )  # fmt: skip
 
+    @override
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ListPageQuery) and self._identity == other._identity
 
+    @override
     def __hash__(self) -> int:
         return hash(self._identity)
 

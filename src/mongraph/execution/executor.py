@@ -40,6 +40,7 @@ from graphql import (
 )
 from graphql.execution import ExecutionResult
 from graphql.pyutils import AwaitableOrValue, Path
+from typing_extensions import override
 
 from ..framework import GroupedFieldSet, StrawberryGraphQLCoreExecutionContext
 
@@ -101,6 +102,7 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         self._shortcut = manager is None or not manager.middlewares
         self._shared: SharedEvent | None = None
 
+    @override
     def build_per_event_executor(self, payload: Any) -> GatewayExecutor:
         if not isinstance(payload, SharedEvent):
             executor: GatewayExecutor = super().build_per_event_executor(payload)  # type: ignore[assignment]
@@ -109,6 +111,7 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         executor._shared = payload
         return executor
 
+    @override
     def execute_operation(self, serially: bool | None = None) -> Any:
         shared = self._shared
         key = None if shared is None else self._selection_key(shared.audience)
@@ -128,6 +131,7 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         return (id(self.operation), variables, audience)
 
+    @override
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from strawberry.types import get_object_definition
+from typing_extensions import override
 
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
@@ -46,10 +47,12 @@ class ParentLink(RelationField[Any]):
         self.required = required
         """A missing document is NOT_FOUND rather than null."""
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
         linked = self.foreign_key(doc)
         return None if linked is None else (ctx.loaders.by_id(self.collection), linked)
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
         if loaded is not None and not (
             self.live_only and isinstance(loaded, SoftDeletableDoc) and loaded.deleted_at
@@ -61,6 +64,7 @@ class ParentLink(RelationField[Any]):
             raise NotFound(f"{get_object_definition(self.child, strict=True).name} not found")
         return None
 
+    @override
     def children(self, loaded: Any) -> Sequence[Document]:
         return () if loaded is None else (loaded,)
 
@@ -80,6 +84,7 @@ class _Children(RelationField[R]):
         self.where = where
         self._include_deleted = include_deleted
 
+    @override
     def children(self, loaded: Any) -> Sequence[Document]:
         """The documents of a loaded page (a count has none)."""
         items: Sequence[Document] = loaded.items if self.leads_to_objects else ()
@@ -116,6 +121,7 @@ class ChildPage(_Children[Connection[Any]]):
         super().__init__(relation, **kw)
         self.null_page: int = null_page
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         query = page_query(
             ctx,
@@ -128,6 +134,7 @@ class ChildPage(_Children[Connection[Any]]):
         )
         return ctx.loaders.pages(self.relation), (doc.id, query)
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
         count_query = self._count_query(ctx, doc, args)
 
@@ -145,9 +152,11 @@ class ChildList(_Children[list[Any]]):
         super().__init__(relation, **kw)
         self.cap: int = cap
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         return self._first(ctx, doc, args, self.cap)
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> list[Any]:
         assert self.child is not None
         return [self.child.from_doc(d) for d in loaded.items]
@@ -164,9 +173,11 @@ class ChildOne(_Children[Any]):
         super().__init__(*args, **kw)
         self.unscoped = unscoped
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         return self._first(ctx, doc, args, 1, unscoped=self.unscoped(doc))
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
         assert self.child is not None
         return self.child.from_doc(loaded.items[0] if loaded.items else None)
@@ -177,9 +188,11 @@ class ChildCount(_Children[int]):
 
     leads_to_objects = False
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         return ctx.loaders.counts(self.relation), (doc.id, self._count_query(ctx, doc, args))
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> int:
         count: int = loaded
         return count
@@ -210,13 +223,16 @@ class ListPage(RelationField[Connection[Any]]):
             include_deleted=bool(args.get("include_deleted")),
         )
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
         return ctx.loaders.lists(self.collection), self._query(ctx, doc, args)
 
+    @override
     def children(self, loaded: Any) -> Sequence[Document]:
         items: Sequence[Document] = loaded.items
         return items
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
         query = self._query(ctx, doc, args)
 

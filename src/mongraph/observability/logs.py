@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from typing_extensions import override
 
 __all__ = ["BatchedStreamHandler", "JsonFormatter", "TextFormatter", "configure_logging"]
 
@@ -34,6 +35,7 @@ class JsonFormatter(logging.Formatter):
             self._prefix, self._second = moment.strftime("%Y-%m-%dT%H:%M:%S"), second
         return f"{self._prefix}.{int((created - second) * 1000):03d}+00:00"
 
+    @override
     def format(self, record: logging.LogRecord) -> str:
         return self.line(record).decode()
 
@@ -59,6 +61,7 @@ class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(levelname)s %(name)s %(message)s")
 
+    @override
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         fields = getattr(record, "fields", None)
@@ -85,6 +88,7 @@ class BatchedStreamHandler(logging.Handler):
         )
         self._timer.start()
 
+    @override
     def emit(self, record: logging.LogRecord) -> None:
         try:
             formatter = self.formatter
@@ -102,6 +106,7 @@ class BatchedStreamHandler(logging.Handler):
         if due:
             self.flush()
 
+    @override
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             data, self._pending, self._size = b"".join(self._pending), [], 0
@@ -114,6 +119,7 @@ class BatchedStreamHandler(logging.Handler):
                 except OSError:  # the reader is gone: nothing to keep it for
                     return
 
+    @override
     def close(self) -> None:
         self._stop.set()
         self.flush()

@@ -14,6 +14,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from typing_extensions import override
 
 from ..datastore.monitoring import PoolState
 
@@ -60,6 +61,7 @@ class _Gauges(Collector):
         self._pool = pool
         self._subscriptions = subscriptions
 
+    @override
     def collect(self) -> Iterable[Metric]:
         subscriptions = self._subscriptions()
         if subscriptions is not None:

@@ -1,0 +1,246 @@
+"""Strawberry's ASGI view with mongraph's request context, body checks, persisted
+documents, JSON encoding and media types (HTTP), and the WebSocket entrance's admission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import strawberry
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Send
+from starlette.types import Scope as Scope_
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from typing_extensions import override
+
+from .api.schema import build_schema
+from .auth import KeyCache
+from .config import Settings
+from .context import RequestContext
+from .datastore.client import Datastore
+from .datastore.repository import Scope
+from .errors import ErrorCode
+from .framework import UnsetType
+from .graphiql import CONTENT_SECURITY_POLICY, GraphiQLPage
+from .http_refusals import (
+    MalformedRequest,
+    MutationOverGet,
+    names_a_mutation,
+)
+from .live import Hub
+from .loaders import Loaders
+from .media import GRAPHQL_RESPONSE, negotiate, prefers_graphql_response, request_error_status
+from .observability import record_errors
+from .origins import OriginPolicy
+from .persisted import NamedRequest, PersistedOperations, Refused, document_id_in
+from .socket_slots import SocketSlots
+from .websocket import LegacyProtocolHandler, LimitedFrames, admit
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter  # Strawberry's own dependency
+
+    from .framework import BaseRequestProtocol
+
+__all__ = ["GraphQLApp"]
+
+
+class GraphQLApp(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI app with the request context mongraph resolvers expect."""
+
+    websocket_adapter_class = LimitedFrames
+    graphql_ws_handler_class = LegacyProtocolHandler
+
+    def __init__(
+        self,
+        store_of: Callable[[], Datastore],
+        hub_of: Callable[[], Hub],
+        settings: Settings,
+        ide: GraphiQLPage,
+        origins: OriginPolicy,
+    ) -> None:
+        persisted = PersistedOperations(settings, store_of)
+        super().__init__(
+            build_schema(settings, persisted.required),
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        )
+        self._store_of = store_of
+        self._hub_of = hub_of
+        self._settings = settings
+        self._ide = ide
+        self._keys = KeyCache(settings.mongraph_key_cache_seconds)
+        self._persisted = persisted
+        self._sockets = SocketSlots(settings.mongraph_max_sockets_per_viewer)
+        self._origins = origins
+        self.max_frame_bytes = settings.mongraph_max_body_bytes
+        self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
+
+    @override
+    async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
+        """Strawberry answers the requests it refuses in plain text; these get GraphQL JSON."""
+        if scope["type"] == "websocket":
+            await self._serve_socket(WebSocket(scope, receive=receive, send=send))
+            return
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive=receive))
+        except HTTPException as refused:
+            code = ErrorCode.NOT_FOUND if refused.status_code == 404 else ErrorCode.BAD_USER_INPUT
+            record_errors([code.value])
+            error = {"message": refused.reason, "extensions": {"code": code.value}}
+            response = JSONResponse({"errors": [error]}, status_code=refused.status_code)
+        await response(scope, receive, send)
+
+    async def _serve_socket(self, socket: WebSocket) -> None:
+        context = await self.get_context(socket, response=socket)
+        try:
+            await self.run(socket, context=context)
+        finally:
+            if context.socket_slot is not None:
+                context.socket_slot.release()
+
+    @override
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from local files; in dev mode with the `make run` key filled in."""
+        dev_key = getattr(request.app.state, "graphiql_api_key", None)
+        page = self._ide.render(
+            request.url.path, api_key=dev_key if self._settings.mongraph_dev else None
+        )
+        return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
+    @override
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names its document (a persisted query or a documentId)."""
+        named = {"documentId", "extensions"} & set(request.query_params)
+        return not named and super().should_render_graphql_ide(request)
+
+    @override
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, list):
+            return parsed  # refused as a batch by Strawberry before it gets here
+        document_id = await document_id_in(request.method, request.query_params, request.get_body)
+        return NamedRequest(**vars(parsed), document_id=document_id)
+
+    @override
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """One HTTP operation, every database command in it bounded by `MONGRAPH_DB_TIMEOUT`."""
+        with Datastore.deadline(self._settings.mongraph_db_timeout):
+            try:  # a persisted operation's document, before anything parses it
+                resolved = await self._persisted.resolve(request_data)
+            except Refused as refused:
+                record_errors([refused.code.value])
+                return negotiate(request.headers.get("accept"), sub_response, refused.result())
+            request_data = resolved.request
+            if request.method == "GET" and names_a_mutation(
+                request_data.query, request_data.operation_name, self._settings.mongraph_max_tokens
+            ):
+                raise MutationOverGet("mutations are not allowed over GET; send them with POST")
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            await self._persisted.remember(resolved, result, context.viewer_or_none)
+        return negotiate(request.headers.get("accept"), sub_response, result)
+
+    @override
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        wanted = prefers_graphql_response(request.headers.get("accept"))
+        if wanted and request_error_status(result) is not None:
+            response.pop("data", None)  # a request error: nothing was executed
+        return response
+
+    @override
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
+
+    @override
+    def encode_json(self, data: object) -> str:
+        # orjson: a tenth of json.dumps's time on a 10,000-clip response. Text, not bytes:
+        # the WebSocket protocols send what this returns, and bytes go out as binary frames.
+        return orjson.dumps(data).decode()
+
+    @override
+    def decode_json(self, data: str | bytes) -> object:
+        # WebSocket frames: orjson's errors are JSONDecodeErrors (deep nesting included,
+        # where json.loads raises RecursionError), which the protocols answer as bad JSON.
+        return orjson.loads(data)
+
+    @override
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            # orjson refuses lone surrogates (JSON "\\ud800"), which BSON cannot store,
+            # and NaN/Infinity, which JSON does not have: one pass checks all of it.
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if "surrogate" in str(exc):
+                raise MalformedRequest(
+                    "the request contains text that is not valid Unicode"
+                ) from exc
+            raise MalformedRequest("the request body is not valid JSON") from exc
+        if not isinstance(parsed, dict | list):
+            raise MalformedRequest("the request body must be a JSON object")
+        return parsed
+
+    @override
+    async def get_context(self, request: Any, response: Any = None) -> RequestContext:
+        store = self._store_of()
+        over_websocket = isinstance(request, WebSocket)
+        context = RequestContext(
+            store=store,
+            settings=self._settings,
+            loaders=Loaders(store, Scope.nobody()),
+            viewer_or_none=None,
+            authorization=request.headers.get("authorization"),
+            request=request,
+            response=response,
+            hub=self._hub_of,
+            keys=self._keys,
+            socket=over_websocket,
+            over_websocket=over_websocket,
+        )
+        if not over_websocket:  # a socket's credentials come in its connection_init
+            context.refuse_repeated_credentials(request.headers.getlist("authorization"))
+        return context
+
+    @override
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        """A cross-origin handshake (same-origin and non-browser ones always pass)."""
+        return self._origins.allows(origin)
+
+    @override
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """WebSocket clients send `{"Authorization": "Bearer …"}` in connection_init."""
+        await admit(context, self._sockets)
+        unset: UnsetType = strawberry.UNSET
+        return unset
