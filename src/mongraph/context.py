@@ -49,6 +49,9 @@ class RequestContext:
     """Whether the operation came over a WebSocket (its connection's and each operation's)."""
     socket_slot: SocketSlot | None = None
     """The connection's place among its account's open sockets (released when it closes)."""
+    wrote: bool = False
+    """Whether a mutation of this request ran (`resolvers.common.attempt`): reads after it
+    (a payload's `query { viewer }`) see the viewer's account as the write left it."""
 
     def for_operation(self) -> RequestContext:
         """A fresh context for one operation of this connection, as an HTTP request gets:

@@ -36,11 +36,39 @@ async def every_operation(send: Send, bot_key: str) -> set[str]:
     tree = (await op("StoryboardTree", {"id": project}))["project"]
     assert tree["scenes"]["edges"][0]["node"]["clips"]["edges"][0]["node"]["length"] == 4.5
     assert (await op("MyProjects"))["projects"]["totalCount"] == 1
+    # an extra scene and clip, moved, deleted and restored: the tree is as it was after
+    extra = (await op("CreateScene", {"input": {"projectId": project, "name": "Outro"}}))[
+        "createScene"
+    ]["scene"]["id"]
+    moved = (await op("UpdateScene", {"input": {"id": extra, "order": 0}}))["updateScene"]
+    assert moved["project"]["scenes"]["edges"][0]["node"] == {"id": extra, "order": 0}
+    clip = (await op("CreateClip", {"input": {"sceneId": extra, "name": "Close-up"}}))[
+        "createClip"
+    ]["clip"]["id"]
+    hop = (await op("UpdateClip", {"input": {"id": clip, "sceneId": scene}}))["updateClip"]
+    assert (hop["scene"]["id"], hop["previousScene"]["id"]) == (scene, extra)
+    assert (await op("DeleteClip", {"id": clip}))["deleteClip"]["parent"]["id"] == scene
+    assert (await op("RestoreClip", {"id": clip}))["restoreClip"]["affectedIds"] == [clip]
+    assert (await op("DeleteScene", {"id": extra}))["deleteScene"]["affectedCount"] == 1
+    assert (await op("RestoreScene", {"id": extra}))["restoreScene"]["node"]["deletedAt"] is None
+    await op("DeleteClip", {"id": clip})
+    await op("DeleteScene", {"id": extra})
     conversation = (await op("CreateConversation", {"input": {"title": "Ideas"}}))[
         "createConversation"
     ]["conversation"]["id"]
     content = [{"type": "TEXT", "text": "hello"}]
-    await op("PostMessage", {"input": {"conversationId": conversation, "content": content}})
+    posted = (
+        await op("PostMessage", {"input": {"conversationId": conversation, "content": content}})
+    )["postMessage"]
+    assert posted["conversation"]["messageCount"] == 1
+    message = posted["message"]["id"]
+    edited = {"id": message, "content": [{"type": "TEXT", "text": "hello!"}]}
+    assert (await op("EditMessage", {"input": edited}))["editMessage"]["message"]["editedAt"]
+    gone = (await op("DeleteMessage", {"id": message}))["deleteMessage"]
+    assert gone["parent"]["messageCount"] == 0
+    back = (await op("RestoreMessage", {"id": message}))["restoreMessage"]
+    assert back["parent"]["messageCount"] == 1
+    await op("EditMessage", {"input": {"id": message, "content": content}})
     inbox = (await op("Inbox"))["conversations"]["edges"]
     assert inbox[0]["node"]["messages"]["edges"][0]["node"]["content"][0]["text"] == "hello"
     history = (await op("ConversationHistory", {"id": conversation}))["conversation"]
@@ -51,6 +79,11 @@ async def every_operation(send: Send, bot_key: str) -> set[str]:
     assert len(viewer["apiKeys"]) == 2
     assert (await op("DeleteProject", {"id": project}))["deleteProject"]["affectedCount"] == 3
     assert (await op("RestoreProject", {"id": project}))["restoreProject"]["affectedCount"] == 3
+    spare = (await op("CreateProject", {"input": {"name": "Spare"}}))["createProject"]["project"]
+    await op("DeleteProject", {"id": spare["id"]})
+    assert (await op("Trash"))["projects"]["totalCount"] == 2
+    purged = (await op("PurgeProject", {"id": spare["id"]}))["purgeProject"]
+    assert (purged["affectedIds"], purged["query"]["trash"]["totalCount"]) == ([spare["id"]], 1)
     code = (await op("CreateLinkCode", {"platform": "TELEGRAM"}))["createIdentityLinkCode"]
     sender = {"externalId": "4242", "username": "user_tg"}
     linked = await op("RedeemLinkCode", {"code": code["linkCode"]["code"], **sender}, bot_key)

@@ -90,8 +90,13 @@ ADMIN_MUTATION = {"anon": UNAUTH, "other": FORBIDDEN, "owner": FORBIDDEN, "admin
 FOR_ALICE = {"anon": UNAUTH, "other": FORBIDDEN, "owner": DATA, "admin": DATA}
 ADMIN_QUERY = {"anon": UNAUTH, "other": FORBIDDEN_ERROR, "owner": FORBIDDEN_ERROR, "admin": DATA}
 
-PAYLOAD = "{ userErrors { code } }"
-CASCADE = "{ affectedCount userErrors { code } }"
+# A payload's `query` reads the root as the caller; a cascade's `node` and `parent` show
+# Alice's objects (their names) to whoever may change them, and nothing to anyone else.
+PAYLOAD = "{ userErrors { code } query { viewer { id } } }"
+SHOWN = "id ... on Project { name } ... on Scene { name } ... on Conversation { title }"
+CASCADE = (
+    f"{{ affectedCount affectedIds node {{ {SHOWN} }} parent {{ {SHOWN} }} userErrors {{ code }} }}"
+)
 
 CASES = [
     q("viewer", "{ viewer { id displayName } }", anon=NULL, other=DATA, owner=DATA, admin=DATA),

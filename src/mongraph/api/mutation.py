@@ -13,6 +13,7 @@ from ..resolvers import identity as ident
 from ..resolvers import proofs
 from ..resolvers import storyboard as sb
 from ..resolvers.cascade import CascadeOp, cascade_mutation
+from ..schema.cascade import CascadePayload
 from ..schema.chat_inputs import (
     ConversationPayload,
     CreateConversationInput,
@@ -22,7 +23,6 @@ from ..schema.chat_inputs import (
     ShareConversationInput,
     UpdateConversationInput,
 )
-from ..schema.common import CascadePayload
 from ..schema.identity_inputs import (
     AddWalletInput,
     ApiKeyPayload,

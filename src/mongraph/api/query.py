@@ -20,6 +20,7 @@ from ..schema.chat_inputs import ConversationFilterArg, ConversationOrderArg
 from ..schema.common import Node
 from ..schema.identity import Platform, User
 from ..schema.identity_inputs import UserFilter
+from ..schema.ids import encode_global_id
 from ..schema.paging import After, Before, First, Last
 from ..schema.storyboard import Project
 from ..schema.storyboard_queries import IncludeDeletedArg, ProjectFilterArg, ProjectOrderArg
@@ -65,11 +66,16 @@ class Query:
         return found
 
     @strawberry.field(description="The authenticated user; null without credentials.")
-    def viewer(self, info: Info) -> User | None:
-        # Synchronous: the viewer comes with authentication, and one object needs no
-        # prefetch: each relation field below loads itself (one command) and prefetches on.
-        viewer = info.context.viewer_or_none
-        return None if viewer is None else User.from_doc(viewer.user)
+    async def viewer(self, info: Info) -> User | None:
+        # The account comes with authentication, and one object needs no prefetch: each
+        # relation field below loads itself (one command) and prefetches on.
+        ctx = info.context
+        viewer = ctx.viewer_or_none
+        if viewer is None:
+            return None
+        if ctx.wrote:  # a payload's `query`: the account as this request's writes left it
+            return await ident.get_user(ctx, encode_global_id("User", viewer.user.id))
+        return User.from_doc(viewer.user)
 
     @strawberry.field(description="A user by id: yourself, or anyone for admins; else null.")
     async def user(

@@ -8,6 +8,7 @@ command after another, so a retry starts from scratch and is idempotent.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
@@ -22,43 +23,61 @@ from .repository import Scope
 from .rollups import refresh_rollups
 from .writes import CHILDREN_VERSION, owner_transaction
 
-__all__ = ["count_tree", "purge", "restore", "soft_delete"]
+__all__ = ["Cascaded", "count_tree", "purge", "restore", "soft_delete"]
 
 Raw = dict[str, Any]
+Changed = list[tuple[str, ObjectId]]
 _MARKS = ("deletedAt", "deletedBy", "deletionId")
-# Applies a change to the documents of a collection matching a filter; returns how many changed.
-_Apply = Callable[[str, Raw, Session], Awaitable[int]]
+# Applies a change to these documents of a collection; returns the (collection, id) of
+# those it changed.
+_Apply = Callable[[str, list[ObjectId], Session], Awaitable[Changed]]
+
+
+@dataclass(frozen=True)
+class Cascaded:
+    """What a delete, restore or purge changed."""
+
+    changed: Changed
+    """(collection, id) of each document whose state it changed, the target first."""
+    target: Raw
+    """The target as it was found, before the change (its parent keys)."""
+
+    @property
+    def count(self) -> int:
+        return len(self.changed)
 
 
 async def soft_delete(
     store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope, actor_id: ObjectId
-) -> int:
-    """Marks the target and its live descendants deleted; returns how many changed."""
+) -> Cascaded:
+    """Marks the target and its live descendants deleted."""
     spec = COLLECTIONS[collection]
 
-    async def run(session: Session) -> int:
+    async def run(session: Session) -> Cascaded:
         target = await _find_target(store, spec, target_id, scope, session, deleted=False)
-        marks = {"deletedAt": utcnow(), "deletedBy": actor_id, "deletionId": ObjectId()}
+        marks = {"$set": {"deletedAt": utcnow(), "deletedBy": actor_id, "deletionId": ObjectId()}}
 
-        async def mark(name: str, query: Raw, s: Session) -> int:
-            result = await store.db[name].update_many(live(query), {"$set": marks}, session=s)
-            return result.modified_count
+        async def mark(name: str, ids: list[ObjectId], s: Session) -> Changed:
+            await store.db[name].update_many({"_id": {"$in": ids}}, marks, session=s)
+            return [(name, oid) for oid in ids]
 
-        affected = await mark(collection, {"_id": target_id}, session)
+        changed = await mark(collection, [target_id], session)
         if spec.sibling_scope:
             await close_gap(store, spec, target, session)
-        affected += await _walk(store, collection, [target_id], mark, session, live_only=True)
+        changed += await _walk(store, collection, [target_id], mark, session, live_only=True)
         await refresh_rollups(store, collection, target, session)
-        return affected
+        return Cascaded(changed, target)
 
     return await owner_transaction(store, scope, run)
 
 
-async def restore(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
+async def restore(
+    store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope
+) -> Cascaded:
     """Brings back the target and exactly the descendants deleted with it."""
     spec = COLLECTIONS[collection]
 
-    async def run(session: Session) -> int:
+    async def run(session: Session) -> Cascaded:
         target = await _find_target(store, spec, target_id, scope, session, deleted=True)
         for rel in parent_relations(collection):
             parent_id = target.get(rel.foreign_key)
@@ -79,31 +98,34 @@ async def restore(store: Datastore, collection: str, target_id: ObjectId, *, sco
             await store.db[collection].update_one(
                 {"_id": target_id}, {"$set": {"order": position}}, session=session
             )
-        affected = 0
+        changed: Changed = [(collection, target_id)]
         unmark: Raw = {"$unset": dict.fromkeys(_MARKS, "")}
         for name in _closure(collection):
-            result = await store.db[name].update_many(
-                {"deletionId": target["deletionId"]}, unmark, session=session
-            )
-            affected += result.modified_count
+            ids = await _ids(store, name, {"deletionId": target["deletionId"]}, session)
+            if ids:
+                await store.db[name].update_many({"_id": {"$in": ids}}, unmark, session=session)
+            changed += [(name, oid) for oid in ids if (name, oid) != (collection, target_id)]
         await refresh_rollups(store, collection, target, session)
-        return affected
+        return Cascaded(changed, target)
 
     return await owner_transaction(store, scope, run)
 
 
-async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope) -> int:
+async def purge(
+    store: Datastore, collection: str, target_id: ObjectId, *, scope: Scope
+) -> Cascaded:
     """Hard-deletes an already deleted target and every descendant, deleted or not."""
     spec = COLLECTIONS[collection]
 
-    async def run(session: Session) -> int:
-        await _find_target(store, spec, target_id, scope, session, deleted=True)
+    async def run(session: Session) -> Cascaded:
+        target = await _find_target(store, spec, target_id, scope, session, deleted=True)
 
-        async def remove(name: str, query: Raw, s: Session) -> int:
-            return (await store.db[name].delete_many(query, session=s)).deleted_count
+        async def remove(name: str, ids: list[ObjectId], s: Session) -> Changed:
+            await store.db[name].delete_many({"_id": {"$in": ids}}, session=s)
+            return [(name, oid) for oid in ids]
 
-        affected = await _walk(store, collection, [target_id], remove, session, live_only=False)
-        return affected + await remove(collection, {"_id": target_id}, session)
+        below = await _walk(store, collection, [target_id], remove, session, live_only=False)
+        return Cascaded(await remove(collection, [target_id], session) + below, target)
 
     return await owner_transaction(store, scope, run)
 
@@ -119,14 +141,14 @@ async def count_tree(
 
         seen: dict[str, set[ObjectId]] = {}
 
-        async def count(name: str, query: Raw, s: Session) -> int:
+        async def count(name: str, ids: list[ObjectId], s: Session) -> Changed:
             # distinct ids: a clip is reached through its scene and its project
-            found = {d["_id"] async for d in store.db[name].find(query, {"_id": 1}, session=s)}
-            new = found - seen.setdefault(name, set())
+            new = set(ids) - seen.setdefault(name, set())
             seen[name] |= new
-            return len(new)
+            return [(name, oid) for oid in new]
 
-        return 1 + await _walk(store, collection, [target_id], count, session, live_only=False)
+        below = await _walk(store, collection, [target_id], count, session, live_only=False)
+        return 1 + len(below)
 
     return await store.transaction(run)
 
@@ -162,24 +184,26 @@ async def _walk(
     session: Session,
     *,
     live_only: bool,
-) -> int:
+) -> Changed:
     """Applies `apply` to every descendant along cascading relations, level by level."""
-    affected = 0
+    changed: Changed = []
     frontier: list[tuple[str, list[ObjectId]]] = [(collection, ids)]
     while frontier:
         name, parent_ids = frontier.pop(0)
         for rel in cascade_relations(name):
             query: Raw = {rel.foreign_key: {"$in": parent_ids}}
+            child_ids = await _ids(store, rel.child, live(query) if live_only else query, session)
+            if not child_ids:
+                continue
             if cascade_relations(rel.child):
-                selector = live(query) if live_only else query
-                found = store.db[rel.child].find(selector, {"_id": 1}, session=session)
-                child_ids = [doc["_id"] async for doc in found]
-                if not child_ids:
-                    continue
                 frontier.append((rel.child, child_ids))
-                query = {"_id": {"$in": child_ids}}
-            affected += await apply(rel.child, query, session)
-    return affected
+            changed += await apply(rel.child, child_ids, session)
+    return changed
+
+
+async def _ids(store: Datastore, name: str, query: Raw, session: Session) -> list[ObjectId]:
+    found = store.db[name].find(query, {"_id": 1}, session=session)
+    return [doc["_id"] async for doc in found]
 
 
 def _closure(collection: str) -> list[str]:

@@ -104,7 +104,7 @@ async def purge_expired(
             for doc in batch:
                 try:
                     if not dry_run:
-                        count = await purge(store, name, doc["_id"], scope=scope)
+                        count = (await purge(store, name, doc["_id"], scope=scope)).count
                     elif await _under_expired_ancestor(store, name, doc, summary.cutoff):
                         continue  # a real run purges it with that ancestor
                     else:

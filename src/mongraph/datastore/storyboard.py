@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import ObjectId
 
@@ -15,6 +15,7 @@ from .repository import Scope
 from .writes import claim_live, find_live, insert, owner_transaction, update_live
 
 __all__ = [
+    "ClipUpdate",
     "add_media",
     "create_character",
     "create_clip",
@@ -166,6 +167,12 @@ async def create_clip(
     return await owner_transaction(store, scope, run)
 
 
+class ClipUpdate(NamedTuple):
+    clip: ClipDoc
+    left_scene_id: ObjectId | None
+    """The scene the clip moved out of, when it moved."""
+
+
 async def update_clip(
     store: Datastore,
     *,
@@ -174,10 +181,10 @@ async def update_clip(
     fields: Raw,
     order: int | None,
     scene_id: ObjectId | None,
-) -> ClipDoc:
+) -> ClipUpdate:
     """Updates a clip; `scene_id` moves it (same project only), `characterId: None` clears it."""
 
-    async def run(session: Session) -> ClipDoc:
+    async def run(session: Session) -> ClipUpdate:
         clip = await find_live(store, "clips", clip_id, scope=scope, session=session)
         changes = dict(fields)
         if changes.get("characterId") is not None:
@@ -204,7 +211,8 @@ async def update_clip(
             store, "clips", clip_id, scope=scope, set_fields=changes, session=session
         )
         assert isinstance(doc, ClipDoc)
-        return doc
+        left = clip["sceneId"] if "sceneId" in changes else None
+        return ClipUpdate(doc, left)
 
     return await owner_transaction(store, scope, run)
 

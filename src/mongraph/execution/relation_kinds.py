@@ -1,4 +1,5 @@
-"""The kinds of relation field: a parent link, a page, a short list, a single child, a count.
+"""The kinds of relation field: a parent link (to one type, or to any node), a page, a short
+list, a single child, a count.
 
 Each declares one field in its type's body, e.g.
 `clips: Connection[Clip] = ChildPage("scene.clips").field("…", first=…)`;
@@ -15,6 +16,7 @@ from typing_extensions import override
 
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
+from ..datastore.relations import COLLECTIONS
 from ..datastore.repository import ChildCountQuery, ChildPageQuery, ListPageQuery
 from ..errors import NotFound
 from ..pages import CHILD_PAGE_SIZE, LIST_CAP, LIST_PAGE_SIZE
@@ -23,7 +25,7 @@ from .loading import ListSelection, PageArgs, Where, list_page_query, page_query
 from .paging import to_connection
 from .relation_fields import Args, RelationField, Target
 
-__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ListPage", "ParentLink"]
+__all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ListPage", "NodeLink", "ParentLink"]
 
 R = TypeVar("R")
 
@@ -67,6 +69,29 @@ class ParentLink(RelationField[Any]):
     @override
     def children(self, loaded: Any) -> Sequence[Document]:
         return () if loaded is None else (loaded,)
+
+
+class NodeLink(RelationField[Any]):
+    """One document of any collection, named by the parent as `(collection, id)`, built as
+    the type of its collection, one of `types` (`CascadePayload.node`, whose GraphQL type
+    is the `Node` interface). Deleted documents resolve; a missing one is null."""
+
+    def __init__(
+        self, key: Callable[[Any], tuple[str, Any] | None], types: Sequence[type[Any]]
+    ) -> None:
+        super().__init__()
+        self.key = key
+        self.types = {get_object_definition(t, strict=True).name: t for t in types}
+
+    def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
+        key = self.key(doc)
+        return None if key is None else (ctx.loaders.by_id(key[0]), key[1])
+
+    def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
+        key = self.key(doc)
+        if loaded is None or key is None:
+            return None
+        return ctx.loaders.built(self.types[COLLECTIONS[key[0]].type_name].from_doc, loaded)
 
 
 class _Children(RelationField[R]):

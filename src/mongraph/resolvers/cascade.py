@@ -8,8 +8,9 @@ import strawberry
 
 from ..context import RequestContext
 from ..datastore import cascade
-from ..datastore.relations import collection_for_type
-from ..schema.common import CascadePayload
+from ..datastore.relations import COLLECTIONS, collection_for_type
+from ..schema.cascade import CascadePayload
+from ..schema.ids import encode_global_id
 from .common import attempt, object_id_of
 
 __all__ = ["CascadeOp", "cascade_mutation"]
@@ -25,7 +26,7 @@ async def cascade_mutation(
     spec = collection_for_type(type_name)
     assert spec is not None
 
-    async def act() -> int:
+    async def act() -> cascade.Cascaded:
         oid = object_id_of(global_id, type_name, ("id",))
         if op == "delete":
             return await cascade.soft_delete(
@@ -35,5 +36,15 @@ async def cascade_mutation(
             return await cascade.restore(ctx.store, spec.name, oid, scope=viewer.write_scope)
         return await cascade.purge(ctx.store, spec.name, oid, scope=viewer.write_scope)
 
-    affected, errors = await attempt(ctx, act)
-    return CascadePayload(target_id=global_id, affected_count=affected or 0, user_errors=errors)
+    done, errors = await attempt(ctx, act)
+    changed = [] if done is None else done.changed
+    return CascadePayload(
+        doc=done,
+        target_id=global_id,
+        affected_count=len(changed),
+        user_errors=errors,
+        affected_ids=[
+            strawberry.ID(encode_global_id(COLLECTIONS[name].type_name, oid))
+            for name, oid in changed
+        ],
+    )

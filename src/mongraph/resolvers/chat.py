@@ -7,7 +7,7 @@ from typing import Any
 from .. import policy
 from ..context import RequestContext
 from ..datastore import chat
-from ..datastore.documents import ConversationDoc
+from ..datastore.documents import ConversationDoc, MessageDoc
 from ..datastore.writes import update_live
 from ..errors import BadInput, Forbidden, NotFound
 from ..execution.connection import Connection
@@ -26,6 +26,7 @@ from ..schema.chat_inputs import (
     UpdateConversationInput,
     conversations_of,
 )
+from ..schema.common import UserError
 from .common import attempt, object_id_of, provided
 from .listing import list_connection
 from .nodes import resolve_node
@@ -149,7 +150,7 @@ async def post_message(ctx: RequestContext, data: PostMessageInput) -> MessagePa
     never speak as another user, and readers of a shared conversation only read."""
     viewer = ctx.viewer
 
-    async def act() -> Message:
+    async def act() -> MessageDoc:
         field = ("input", "conversationId")
         oid = object_id_of(data.conversation_id, "Conversation", field)
         content = _content(data.content)
@@ -166,10 +167,9 @@ async def post_message(ctx: RequestContext, data: PostMessageInput) -> MessagePa
             refusal = Forbidden("only the conversation's owner posts to it", field=field)
             await _refuse_if_visible(ctx, data.conversation_id, refusal)
             raise
-        return Message.from_doc(doc)
+        return doc
 
-    message, errors = await attempt(ctx, act)
-    return MessagePayload(message=message, user_errors=errors)
+    return _message_payload(*await attempt(ctx, act))
 
 
 async def edit_message(ctx: RequestContext, data: EditMessageInput) -> MessagePayload:
@@ -177,7 +177,7 @@ async def edit_message(ctx: RequestContext, data: EditMessageInput) -> MessagePa
     author's name over words they did not write)."""
     viewer = ctx.viewer
 
-    async def act() -> Message:
+    async def act() -> MessageDoc:
         oid = object_id_of(data.id, "Message", ("input", "id"))
         content = _content(data.content)
         try:
@@ -188,7 +188,12 @@ async def edit_message(ctx: RequestContext, data: EditMessageInput) -> MessagePa
             refusal = Forbidden("only the message's author edits it", field=("input", "id"))
             await _refuse_if_visible(ctx, data.id, refusal)
             raise
-        return Message.from_doc(doc)
+        return doc
 
-    message, errors = await attempt(ctx, act)
-    return MessagePayload(message=message, user_errors=errors)
+    return _message_payload(*await attempt(ctx, act))
+
+
+def _message_payload(doc: MessageDoc | None, errors: list[UserError]) -> MessagePayload:
+    """The payload's `conversation` loads after the write (`MessagePayload`)."""
+    message = None if doc is None else Message.from_doc(doc)
+    return MessagePayload(doc=doc, message=message, user_errors=errors)

@@ -44,7 +44,8 @@ async def attempt(
     """Runs a mutation: expected failures become `userErrors`, authentication stays an error.
 
     The request's loaders are cleared afterwards, so the payload and any later
-    mutation field of the same request read the state this one left.
+    mutation field of the same request read the state this one left (`wrote`: the
+    viewer's account too).
     """
     try:
         return await action(), []
@@ -54,3 +55,4 @@ async def attempt(
         return None, [UserError.from_error(error)]
     finally:
         ctx.loaders.clear()
+        ctx.wrote = True

@@ -8,10 +8,12 @@ import strawberry
 
 from ..context import RequestContext
 from ..datastore import storyboard
-from ..datastore.documents import ProjectDoc
+from ..datastore.documents import ProjectDoc, SceneDoc
+from ..datastore.storyboard import ClipUpdate
 from ..datastore.writes import update_live
 from ..execution.connection import Connection
 from ..execution.loading import PageArgs, load_one
+from ..schema.common import UserError
 from ..schema.storyboard import Character, Clip, Project, Scene
 from ..schema.storyboard_inputs import (
     AddGeneratedMediaInput,
@@ -106,7 +108,7 @@ async def update_project(ctx: RequestContext, data: UpdateProjectInput) -> Proje
 async def create_scene(ctx: RequestContext, data: CreateSceneInput) -> ScenePayload:
     viewer = ctx.viewer
 
-    async def act() -> Scene:
+    async def act() -> SceneDoc:
         project_id = object_id_of(data.project_id, "Project", ("input", "projectId"))
         parent_id = optional_object_id(data.parent_scene_id, "Scene", ("input", "parentSceneId"))
         fields = validated(
@@ -120,16 +122,15 @@ async def create_scene(ctx: RequestContext, data: CreateSceneInput) -> ScenePayl
             order=_order(data.order),
             fields=fields,
         )
-        return Scene.from_doc(doc)
+        return doc
 
-    scene, errors = await attempt(ctx, act)
-    return ScenePayload(scene=scene, user_errors=errors)
+    return _scene_payload(*await attempt(ctx, act))
 
 
 async def update_scene(ctx: RequestContext, data: UpdateSceneInput) -> ScenePayload:
     viewer = ctx.viewer
 
-    async def act() -> Scene:
+    async def act() -> SceneDoc:
         oid = object_id_of(data.id, "Scene", ("input", "id"))
         values = provided(data, exclude=("id", "order"))
         fields = validated(SceneFields, values, required=())
@@ -140,16 +141,15 @@ async def update_scene(ctx: RequestContext, data: UpdateSceneInput) -> ScenePayl
             order=_order(data.order),
             fields=fields,
         )
-        return Scene.from_doc(doc)
+        return doc
 
-    scene, errors = await attempt(ctx, act)
-    return ScenePayload(scene=scene, user_errors=errors)
+    return _scene_payload(*await attempt(ctx, act))
 
 
 async def create_clip(ctx: RequestContext, data: CreateClipInput) -> ClipPayload:
     viewer = ctx.viewer
 
-    async def act() -> Clip:
+    async def act() -> ClipUpdate:
         scene_id = object_id_of(data.scene_id, "Scene", ("input", "sceneId"))
         character_id = optional_object_id(data.character_id, "Character", ("input", "characterId"))
         values = provided(data, exclude=("scene_id", "character_id", "order"))
@@ -161,16 +161,15 @@ async def create_clip(ctx: RequestContext, data: CreateClipInput) -> ClipPayload
             order=_order(data.order),
             fields=validated(ClipFields, values),
         )
-        return Clip.from_doc(doc)
+        return ClipUpdate(doc, None)
 
-    clip, errors = await attempt(ctx, act)
-    return ClipPayload(clip=clip, user_errors=errors)
+    return _clip_payload(*await attempt(ctx, act))
 
 
 async def update_clip(ctx: RequestContext, data: UpdateClipInput) -> ClipPayload:
     viewer = ctx.viewer
 
-    async def act() -> Clip:
+    async def act() -> ClipUpdate:
         oid = object_id_of(data.id, "Clip", ("input", "id"))
         values = provided(data, exclude=("id", "scene_id", "character_id", "order"))
         fields = validated(ClipFields, values, required=())
@@ -178,7 +177,7 @@ async def update_clip(ctx: RequestContext, data: UpdateClipInput) -> ClipPayload
             fields["characterId"] = optional_object_id(
                 data.character_id, "Character", ("input", "characterId")
             )
-        doc = await storyboard.update_clip(
+        return await storyboard.update_clip(
             ctx.store,
             scope=viewer.write_scope,
             clip_id=oid,
@@ -186,16 +185,14 @@ async def update_clip(ctx: RequestContext, data: UpdateClipInput) -> ClipPayload
             order=_order(data.order),
             scene_id=optional_object_id(data.scene_id, "Scene", ("input", "sceneId")),
         )
-        return Clip.from_doc(doc)
 
-    clip, errors = await attempt(ctx, act)
-    return ClipPayload(clip=clip, user_errors=errors)
+    return _clip_payload(*await attempt(ctx, act))
 
 
 async def add_generated_media(ctx: RequestContext, data: AddGeneratedMediaInput) -> ClipPayload:
     viewer = ctx.viewer
 
-    async def act() -> Clip:
+    async def act() -> ClipUpdate:
         clip_id = object_id_of(data.clip_id, "Clip", ("input", "clipId"))
         media = validated(
             MediaFields, provided(data, exclude=("clip_id", "select")), required=(), non_null=()
@@ -207,16 +204,15 @@ async def add_generated_media(ctx: RequestContext, data: AddGeneratedMediaInput)
             media=media,
             select=bool(data.select),
         )
-        return Clip.from_doc(doc)
+        return ClipUpdate(doc, None)
 
-    clip, errors = await attempt(ctx, act)
-    return ClipPayload(clip=clip, user_errors=errors)
+    return _clip_payload(*await attempt(ctx, act))
 
 
 async def select_media(ctx: RequestContext, data: SelectMediaInput) -> ClipPayload:
     viewer = ctx.viewer
 
-    async def act() -> Clip:
+    async def act() -> ClipUpdate:
         clip_id = object_id_of(data.clip_id, "Clip", ("input", "clipId"))
         media_id = optional_object_id(data.media_id, "GeneratedMedia", ("input", "mediaId"))
         doc = await storyboard.select_media(
@@ -226,10 +222,9 @@ async def select_media(ctx: RequestContext, data: SelectMediaInput) -> ClipPaylo
             kind=data.kind.value,
             media_id=media_id,
         )
-        return Clip.from_doc(doc)
+        return ClipUpdate(doc, None)
 
-    clip, errors = await attempt(ctx, act)
-    return ClipPayload(clip=clip, user_errors=errors)
+    return _clip_payload(*await attempt(ctx, act))
 
 
 async def create_character(ctx: RequestContext, data: CreateCharacterInput) -> CharacterPayload:
@@ -270,3 +265,14 @@ async def update_character(ctx: RequestContext, data: UpdateCharacterInput) -> C
 
 def _order(value: int | None) -> int | None:
     return None if value is strawberry.UNSET else value
+
+
+def _scene_payload(doc: SceneDoc | None, errors: list[UserError]) -> ScenePayload:
+    scene = None if doc is None else Scene.from_doc(doc)
+    return ScenePayload(doc=doc, scene=scene, user_errors=errors)
+
+
+def _clip_payload(done: ClipUpdate | None, errors: list[UserError]) -> ClipPayload:
+    """The payload's `scene` and `previousScene` load after the write (`ClipPayload`)."""
+    clip = None if done is None else Clip.from_doc(done.clip)
+    return ClipPayload(doc=done, clip=clip, user_errors=errors)

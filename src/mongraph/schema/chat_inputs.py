@@ -8,11 +8,13 @@ from typing import Annotated, Any
 import strawberry
 
 from ..auth import Viewer
+from ..datastore.documents import MessageDoc
 from ..datastore.live import live
 from ..execution.loading import ListSelection, contains
+from ..execution.relation_kinds import ParentLink
 from ..policy import conversations_scope
 from .chat import ContentType, Conversation, ConversationStatus, Message, MessageRole
-from .common import SortDirection, UserError, described_enum
+from .common import RootQuery, SortDirection, UserError, described_enum, root_field
 
 __all__ = [
     "ConversationFilter",
@@ -141,12 +143,21 @@ class ConversationPayload:
         description="The conversation; null on failure."
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of a message mutation.")
 class MessagePayload:
+    doc: strawberry.Private[MessageDoc | None] = None
     message: Message | None = strawberry.field(description="The message; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    conversation: Conversation | None = ParentLink(
+        "conversations", lambda message: message and message.conversation_id, required=False
+    ).field(
+        "The message's conversation after the change, `messageCount` and `lastMessageAt` "
+        "current; null on failure."
+    )
+    query: RootQuery = root_field()
 
 
 _ORDER_FIELDS = {

@@ -5,21 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
 from ..errors import ERROR_CODE_MEANINGS, DomainError, ErrorCode
 
 __all__ = [
-    "CascadePayload",
     "DateTimeRange",
     "ErrorCodeEnum",
     "Node",
+    "RootQuery",
     "SoftDeletable",
     "SortDirection",
     "UserError",
     "described_enum",
+    "root_field",
 ]
 
 T = TypeVar("T")
@@ -91,16 +92,33 @@ class UserError:
         return cls(code=error.code, message=error.message, field=list(error.field or []) or None)
 
 
-@strawberry.type(description="Result of a delete, restore or purge.")
-class CascadePayload:
-    target_id: strawberry.ID | None = strawberry.field(
-        description="The id the operation was called with."
+if TYPE_CHECKING:
+    RootQuery = Any
+else:
+    # The root `Query` type, named lazily: `api/` (above this layer) defines it and imports
+    # the types of this package, so a payload names it without importing it.
+    RootQuery = Annotated["Query", strawberry.lazy("mongraph.api.query")]  # noqa: F821
+
+
+class _Root:
+    """What a payload's `query` field holds: the root type's resolvers read nothing of it."""
+
+
+_ROOT = _Root()
+
+
+def root_field() -> Any:
+    """The `query: Query!` field of a mutation payload (`query: RootQuery = root_field()`).
+
+    Its fields run after the mutation's write, with the request's loaders cleared
+    (`resolvers.common.attempt`), so they read the state the write left: one response
+    carries the root lists and counts the change touched.
+    """
+    return strawberry.field(
+        default=_ROOT,
+        description="The root, read after this change: re-read the lists and counts it "
+        "touched (`projects`, `conversations`, …) in the same response.",
     )
-    affected_count: int = strawberry.field(
-        description="Documents whose state this operation changed, the target included "
-        "(already-deleted ones are not counted by a delete)."
-    )
-    user_errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
 
 
 @strawberry.input(description="An inclusive range of instants; either end may be open.")

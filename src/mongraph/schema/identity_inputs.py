@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
-from .common import UserError
+from .common import RootQuery, UserError, root_field
 from .identity import (
     ApiKey,
     Chain,
@@ -142,12 +142,14 @@ class CreateUserPayload:
         description="The new user's first API key secret, shown only here."
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of an account mutation.")
 class UserPayload:
     user: User | None = strawberry.field(description="The account; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of createApiKey.")
@@ -155,12 +157,14 @@ class CreateApiKeyPayload:
     api_key: ApiKey | None = strawberry.field(description="The new key; null on failure.")
     secret: str | None = strawberry.field(description="Shown once; only its hash is stored.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of revokeApiKey.")
 class ApiKeyPayload:
     api_key: ApiKey | None = strawberry.field(description="The key; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of applyCredit.")
@@ -169,3 +173,4 @@ class CreditTransactionPayload:
         description="The ledger entry (the first one, for a repeated idempotency key)."
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()

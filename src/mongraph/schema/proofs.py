@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from .common import UserError
+from .common import RootQuery, UserError, root_field
 from .identity import Chain, Platform
 
 __all__ = [
@@ -44,6 +44,7 @@ class IdentityLinkCodePayload:
         description="The new code; null when refused (see userErrors)."
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.input(description="A new one-time code that will prove a platform identity.")
@@ -86,6 +87,7 @@ class WalletChallengePayload:
         description="What to sign to prove the wallet; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.input(description="A wallet whose ownership is to be proven by a signature.")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from .common import UserError
+from ..datastore.documents import SceneDoc
+from ..datastore.storyboard import ClipUpdate
+from ..execution.relation_kinds import ParentLink
+from .common import RootQuery, UserError, root_field
 from .storyboard import Character, Clip, MediaKind, Project, Scene
 
 __all__ = [
@@ -207,21 +210,41 @@ class SelectMediaInput:
 class ProjectPayload:
     project: Project | None = strawberry.field(description="The project; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of a scene mutation.")
 class ScenePayload:
+    doc: strawberry.Private[SceneDoc | None] = None
     scene: Scene | None = strawberry.field(description="The scene; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    project: Project | None = ParentLink(
+        "projects", lambda scene: scene and scene.project_id, required=False
+    ).field(
+        "The scene's project after the change, its scenes' `order` and its counts current; "
+        "null on failure."
+    )
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of a clip mutation.")
 class ClipPayload:
+    doc: strawberry.Private[ClipUpdate | None] = None
     clip: Clip | None = strawberry.field(description="The clip; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    scene: Scene | None = ParentLink(
+        "scenes", lambda done: done and done.clip.scene_id, required=False
+    ).field("The clip's scene after the change, its clips' `order` current; null on failure.")
+    previous_scene: Scene | None = ParentLink(
+        "scenes", lambda done: done and done.left_scene_id, required=False
+    ).field(
+        "When the clip moved to another scene: the scene it left, its clips renumbered; else null."
+    )
+    query: RootQuery = root_field()
 
 
 @strawberry.type(description="Result of a character mutation.")
 class CharacterPayload:
     character: Character | None = strawberry.field(description="The character; null on failure.")
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    query: RootQuery = root_field()
