@@ -83,10 +83,12 @@ class NodeLink(RelationField[Any]):
         self.key = key
         self.types = {get_object_definition(t, strict=True).name: t for t in types}
 
+    @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
         key = self.key(doc)
         return None if key is None else (ctx.loaders.by_id(key[0]), key[1])
 
+    @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:
         key = self.key(doc)
         if loaded is None or key is None:
