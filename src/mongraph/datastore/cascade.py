@@ -13,6 +13,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..errors import Conflict, NotFound
+from .change_log import ChangeKind, record_matching
 from .client import Datastore, Session
 from .documents import utcnow
 from .live import live
@@ -41,6 +42,7 @@ async def soft_delete(
         marks = {"deletedAt": utcnow(), "deletedBy": actor_id, "deletionId": ObjectId()}
 
         async def mark(name: str, query: Raw, s: Session) -> int:
+            await record_matching(store, s, ChangeKind.DELETED, name, live(query))
             result = await store.db[name].update_many(live(query), {"$set": marks}, session=s)
             return result.modified_count
 
@@ -82,6 +84,8 @@ async def restore(store: Datastore, collection: str, target_id: ObjectId, *, sco
         affected = 0
         unmark: Raw = {"$unset": dict.fromkeys(_MARKS, "")}
         for name in _closure(collection):
+            restored = {"deletionId": target["deletionId"]}
+            await record_matching(store, session, ChangeKind.RESTORED, name, restored)
             result = await store.db[name].update_many(
                 {"deletionId": target["deletionId"]}, unmark, session=session
             )
@@ -100,6 +104,7 @@ async def purge(store: Datastore, collection: str, target_id: ObjectId, *, scope
         await _find_target(store, spec, target_id, scope, session, deleted=True)
 
         async def remove(name: str, query: Raw, s: Session) -> int:
+            await record_matching(store, s, ChangeKind.PURGED, name, query)
             return (await store.db[name].delete_many(query, session=s)).deleted_count
 
         affected = await _walk(store, collection, [target_id], remove, session, live_only=False)
