@@ -4,11 +4,13 @@ order, repeats and holes the queue brings (the log is real: written by the datas
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from bson import ObjectId
 
 from mongraph.change_feed import Batch, ChangeFeed
+from mongraph.config import Settings
 from mongraph.datastore import cascade, storyboard
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import ChangeDoc, ProjectDoc
@@ -118,3 +120,17 @@ async def test_the_purge_of_the_project_itself_is_the_last_change(
     sub = subscription(project)
     with pytest.raises(NotFound):
         await positions(ChangeFeed(store, sub, after=12, known=18).batches(), 100)
+
+
+async def test_each_change_expires_after_the_retention_the_settings_give_the_store(
+    store: Datastore, project: ProjectDoc
+) -> None:
+    assert {c.expires_at - c.created_at for c in await logged(store, project)} == {
+        store.change_retention
+    }
+    settings = Settings(mongodb_uri="unused", mongraph_change_retention="36h")
+    configured = Datastore.for_settings("mongodb://127.0.0.1:1", settings)
+    try:
+        assert configured.change_retention == timedelta(hours=36)
+    finally:
+        await configured.close()
