@@ -15,7 +15,7 @@ import pytest
 from bson import ObjectId
 
 from mongraph import policy
-from mongraph.datastore.documents import ConversationDoc, IdentityDoc, UserDoc
+from mongraph.datastore.documents import ConversationDoc, IdentityDoc, ProjectDoc, UserDoc
 from tests.e2e.test_authorization_matrix import CASES, DATA, Case
 
 ROLES = ("other", "owner", "admin", "service")
@@ -31,6 +31,7 @@ ACCOUNTS = {
     "service": UserDoc(display_name="Bot", roles=["USER", "SERVICE"], service_platform="TELEGRAM"),
 }
 CONVERSATION = ConversationDoc(owner_id=ALICE.id, title="t")
+PROJECT = ProjectDoc(owner_id=ALICE.id, name="p")
 
 
 def _sees_alices(scope: Any) -> bool:
@@ -79,6 +80,14 @@ HELD: dict[Callable[..., Any], tuple[Verdict, tuple[str, ...]]] = {
         ),
         ("conversation", "node-CV", "node-M"),
     ),
+    # `projectChanges` / `conversationChanges` are authorized as a read of the object
+    policy.follows_changes: (
+        lambda a: (
+            policy.follows_changes(PROJECT, a.id, policy.is_admin(a))
+            and policy.follows_changes(CONVERSATION, a.id, policy.is_admin(a))
+        ),
+        ("project", "node-P", "conversation", "node-CV"),
+    ),
 }
 """Rule → (its verdict for an account, about Alice's objects; the matrix cases it decides)."""
 
@@ -121,3 +130,16 @@ def test_a_shared_reader_reads_but_does_not_speak() -> None:
     assert policy.reads_conversation(policy.conversation_readers(shared), bob.id, admin=False)
     assert policy.speaker_scope(bob).owner_id == bob.id != shared.owner_id
     assert isinstance(bob.id, ObjectId)
+
+
+def test_changes_are_followed_in_the_trash_by_those_who_see_it_only() -> None:
+    bob, root = ACCOUNTS["other"], ACCOUNTS["admin"]
+    now = datetime.now(UTC)
+    shared = CONVERSATION.model_copy(update={"shared_with": [bob.id]})
+    assert policy.follows_changes(shared, bob.id, admin=False)
+    deleted = shared.model_copy(update={"deleted_at": now})
+    assert not policy.follows_changes(deleted, bob.id, admin=False)
+    assert policy.follows_changes(deleted, ALICE.id, admin=False)
+    trashed = PROJECT.model_copy(update={"deleted_at": now})
+    assert policy.follows_changes(trashed, root.id, admin=True)
+    assert not policy.follows_changes(None, ALICE.id, admin=True)  # purged

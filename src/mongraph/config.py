@@ -166,6 +166,11 @@ class Settings(BaseSettings):
         default=timedelta(days=30),
         description="How long soft-deleted trees are kept before `purge-expired` removes them.",
     )
+    mongraph_change_retention: timedelta = Field(
+        default=timedelta(days=7),
+        description="How long each change stays in the change log that `projectChanges` and "
+        "`conversationChanges` resume from; an older cursor is refused (refetch instead).",
+    )
 
     mongraph_trusted_documents: Path | None = Field(
         default=None,
@@ -222,7 +227,7 @@ class Settings(BaseSettings):
             )
         return None
 
-    @field_validator("mongraph_retention", mode="before")
+    @field_validator("mongraph_retention", "mongraph_change_retention", mode="before")
     @classmethod
     def _retention_is_a_duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value

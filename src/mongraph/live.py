@@ -1,10 +1,12 @@
 """Live updates: one change stream per process, fanned out to its subscribers.
 
-Events come from MongoDB, so a message posted through any gateway instance
-reaches the subscribers of every instance, and so does every change to who may
-hold a subscription open: a reader removed from `sharedWith`, a deleted
-conversation, a revoked key, a suspended or deleted account end the
-subscriptions they no longer allow, with the error an HTTP request would get.
+Events come from MongoDB, so a message posted or a change committed through any gateway
+instance reaches the subscribers of every instance, and so does every change to who may
+hold a subscription open: a reader removed from `sharedWith`, a deleted conversation, a
+revoked key, a suspended or deleted account end the subscriptions they no longer allow,
+with the error an HTTP request would get. A subscription follows one feed of one project
+or conversation: its new messages (`MESSAGES`) or its change log (`CHANGES`, ordered and
+resumed per subscriber by `change_feed.py`).
 """
 
 from __future__ import annotations
@@ -16,29 +18,52 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .auth import Viewer, key_refusal
 from .datastore.changes import (
+    ChangeRecorded,
     ChatEvent,
     ConversationChanged,
     MessageInserted,
     StreamOpened,
     UserChanged,
 )
-from .datastore.documents import ConversationDoc, MessageDoc, UserDoc
+from .datastore.documents import ConversationDoc, ProjectDoc, UserDoc
 from .errors import ApiError, DomainError, ErrorCode, NotFound
-from .policy import conversation_readers, is_admin, reads_conversation
+from .policy import conversation_readers, follows_changes, is_admin, reads_conversation
 
-__all__ = ["Delivery", "Hub", "Subscription", "SubscriptionLimits"]
+__all__ = ["CHANGES", "MESSAGES", "Delivery", "Feed", "Hub", "Subscription", "SubscriptionLimits"]
 
 log = logging.getLogger("mongraph.live")
 
 Watch = Callable[[Mapping[str, Any] | None], AsyncIterator[tuple[ChatEvent, Any]]]
 T = TypeVar("T")
+Item = TypeVar("Item")
+Scope = ProjectDoc | ConversationDoc
 QUEUE_SIZE = 1000
 RETRY_SECONDS = 1.0
-CONVERSATION_GONE = "Conversation not found"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What a subscription follows of its project or conversation, and who may follow it."""
+
+    name: str
+    follows: Callable[[Scope | None, Any, bool], bool]
+    """The policy's rule: (the object as last seen, None once gone; the account's id;
+    whether it is an admin) → whether the account may hold the subscription open."""
+
+
+def _reads_messages(scope: Scope | None, account_id: Any, admin: bool) -> bool:
+    conversation = scope if isinstance(scope, ConversationDoc) else None
+    return reads_conversation(conversation_readers(conversation), account_id, admin)
+
+
+MESSAGES = Feed("messages", _reads_messages)
+"""A conversation's new messages (`messageAdded`)."""
+CHANGES = Feed("changes", follows_changes)
+"""A project's or conversation's change log (`projectChanges`, `conversationChanges`)."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +73,12 @@ class SubscriptionLimits:
 
 
 @dataclass(eq=False)
-class Delivery:
-    """One new message as every subscriber of this process receives it. What is made from
-    it for them (its payload object, each distinct selection's result) is made once."""
+class Delivery(Generic[Item]):
+    """One new message or change as every subscriber of this process receives it. What is
+    made from it for them (its payload object, each distinct selection's result) is made
+    once."""
 
-    message: MessageDoc
+    item: Item
     made: dict[Any, Any] = field(default_factory=dict)
 
     def once(self, key: Any, make: Callable[[], T]) -> T:
@@ -64,19 +90,25 @@ class Delivery:
 
 @dataclass(eq=False)
 class Subscription:
-    """One subscriber's view of one conversation."""
+    """One subscriber's view of one feed of one project or conversation."""
 
-    conversation_id: Any
+    scope_id: Any
+    feed: Feed
+    gone: str
+    """The `NOT_FOUND` message once the subscriber may no longer follow it."""
     user_id: Any
     key_hash: str | None
     sees_everything: bool
     ended_by: DomainError | None = None
-    queue: asyncio.Queue[Delivery | None] = field(
+    lagging: bool = False
+    """Deliveries were dropped (the queue was full): a change feed catches up from the
+    database (a message feed just loses them, as before)."""
+    queue: asyncio.Queue[Delivery[Any] | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
 
-    async def next(self) -> Delivery | None:
-        """The next message; None when the hub closed; raises why the subscription ended
+    async def next(self) -> Delivery[Any] | None:
+        """The next delivery; None when the hub closed; raises why the subscription ended
         when the viewer lost the right to it."""
         delivery = await self.queue.get()
         if delivery is None and self.ended_by is not None:
@@ -90,7 +122,7 @@ class Hub:
     Example::
 
         hub = Hub(lambda token: watch_chat(store, resume_after=token))
-        async with hub.subscribe(conversation_doc, viewer) as sub:
+        async with hub.subscribe(conversation_doc, viewer, MESSAGES) as sub:
             delivery = await sub.next()
     """
 
@@ -99,7 +131,8 @@ class Hub:
         self.limits = limits or SubscriptionLimits()
         self._subscriptions: dict[Any, set[Subscription]] = {}
         self._by_user: dict[Any, set[Subscription]] = {}
-        self._readers: dict[Any, frozenset[Any]] = {}
+        self._scopes: dict[Any, Scope | None] = {}
+        """Each followed project or conversation as last seen (None: gone)."""
         self._count = 0
         self._task: asyncio.Task[None] | None = None
         self._open = asyncio.Event()
@@ -110,8 +143,9 @@ class Hub:
         return self._count
 
     @property
-    def tracked_conversations(self) -> int:
-        return len(self._readers)
+    def tracked_scopes(self) -> int:
+        """Projects and conversations followed by at least one subscription."""
+        return len(self._scopes)
 
     async def start(self) -> None:
         """Opens the stream (idempotent) and waits until it sees changes."""
@@ -135,9 +169,11 @@ class Hub:
 
     @asynccontextmanager
     async def subscribe(
-        self, conversation: ConversationDoc, viewer: Viewer
+        self, scope: Scope, viewer: Viewer, feed: Feed
     ) -> AsyncIterator[Subscription]:
-        """`TOO_MANY_SUBSCRIPTIONS` past the viewer's or the process's limit."""
+        """A subscription to `feed` of this project or conversation, which the caller has
+        found the viewer may follow; `TOO_MANY_SUBSCRIPTIONS` past the viewer's or the
+        process's limit."""
         await self.start()  # returns at once once open: nothing runs between check and add
         user_id = viewer.user.id
         if len(self._by_user.get(user_id, ())) >= self.limits.per_viewer:
@@ -151,18 +187,21 @@ class Hub:
                 ErrorCode.TOO_MANY_SUBSCRIPTIONS,
                 "this server holds as many live subscriptions as it allows; try again later",
             )
-        sub = Subscription(conversation.id, user_id, viewer.key_hash, is_admin(viewer.user))
-        self._subscriptions.setdefault(conversation.id, set()).add(sub)
+        gone = f"{'Project' if isinstance(scope, ProjectDoc) else 'Conversation'} not found"
+        sub = Subscription(
+            scope.id, feed, gone, user_id, viewer.key_hash, is_admin(viewer.user)
+        )  # fmt: skip
+        self._subscriptions.setdefault(scope.id, set()).add(sub)
         self._by_user.setdefault(user_id, set()).add(sub)
-        self._readers.setdefault(conversation.id, conversation_readers(conversation))
+        self._scopes.setdefault(scope.id, scope)
         self._count += 1
         try:
             yield sub
         finally:
             self._count -= 1
             _discard(self._by_user, user_id, sub)
-            if not _discard(self._subscriptions, conversation.id, sub):
-                self._readers.pop(conversation.id, None)
+            if not _discard(self._subscriptions, scope.id, sub):
+                self._scopes.pop(scope.id, None)
 
     async def _run(self) -> None:
         while True:
@@ -180,22 +219,24 @@ class Hub:
         if isinstance(event, StreamOpened):
             self._open.set()
         elif isinstance(event, ConversationChanged):
-            if event.conversation_id in self._readers:
-                self._readers[event.conversation_id] = conversation_readers(event.conversation)
+            if event.conversation_id in self._scopes:
+                self._scopes[event.conversation_id] = event.conversation
                 for sub in list(self._subscriptions.get(event.conversation_id, ())):
                     self._recheck_access(sub)
         elif isinstance(event, UserChanged):
             for sub in list(self._by_user.get(event.user_id, ())):
                 self._recheck_account(sub, event.user)
         elif isinstance(event, MessageInserted):
-            message = event.message
-            if message.deleted_at is not None:
-                return
-            readers = self._readers.get(message.conversation_id, frozenset())
-            delivery = Delivery(message)
-            for sub in list(self._subscriptions.get(message.conversation_id, ())):
-                if reads_conversation(readers, sub.user_id, sub.sees_everything):
-                    _offer(sub, delivery)
+            if event.message.deleted_at is None:
+                self._deliver(event.message.conversation_id, MESSAGES, Delivery(event.message))
+        elif isinstance(event, ChangeRecorded):
+            self._deliver(event.change.scope, CHANGES, Delivery(event.change))
+
+    def _deliver(self, scope_id: Any, feed: Feed, delivery: Delivery[Any]) -> None:
+        scope = self._scopes.get(scope_id)
+        for sub in list(self._subscriptions.get(scope_id, ())):
+            if sub.feed is feed and feed.follows(scope, sub.user_id, sub.sees_everything):
+                _offer(sub, delivery)
 
     def _recheck_account(self, sub: Subscription, user: UserDoc | None) -> None:
         """The account's key and status, by the same rule as authentication; then its
@@ -209,9 +250,11 @@ class Hub:
         self._recheck_access(sub)
 
     def _recheck_access(self, sub: Subscription) -> None:
-        readers = self._readers.get(sub.conversation_id, frozenset())
-        if not reads_conversation(readers, sub.user_id, sub.sees_everything):
-            _end(sub, NotFound(CONVERSATION_GONE))  # what HTTP answers this reader now
+        scope = self._scopes.get(sub.scope_id)
+        if not sub.feed.follows(scope, sub.user_id, sub.sees_everything):
+            # What HTTP answers this reader now. A change feed whose object is gone (purged)
+            # gets what was committed before that, its PURGED included, first.
+            _end(sub, NotFound(sub.gone), after_queued=scope is None and sub.feed is CHANGES)
 
 
 def _discard(index: dict[Any, set[Subscription]], key: Any, sub: Subscription) -> bool:
@@ -224,20 +267,25 @@ def _discard(index: dict[Any, set[Subscription]], key: Any, sub: Subscription) -
     return False
 
 
-def _end(sub: Subscription, error: DomainError) -> None:
-    """Ends the subscription with `error`, ahead of whatever it has not received yet."""
+def _end(sub: Subscription, error: DomainError, *, after_queued: bool = False) -> None:
+    """Ends the subscription with `error`: ahead of whatever it has not received yet, or
+    `after_queued` (then only what it would have caught up on is lost)."""
     if sub.ended_by is not None:
         return
     sub.ended_by = error
-    while not sub.queue.empty():
+    sub.lagging = False
+    while not sub.queue.empty() and (not after_queued or sub.queue.full()):
         sub.queue.get_nowait()
     sub.queue.put_nowait(None)
 
 
-def _offer(sub: Subscription, delivery: Delivery | None) -> None:
+def _offer(sub: Subscription, delivery: Delivery[Any] | None) -> None:
     if sub.ended_by is not None:
         return
     try:
         sub.queue.put_nowait(delivery)
     except asyncio.QueueFull:
-        log.warning("subscriber too slow; dropping a message of %s", sub.conversation_id)
+        if sub.feed is CHANGES:
+            sub.lagging = True  # it catches up from the database once it has drained these
+        else:
+            log.warning("subscriber too slow; dropping a message of %s", sub.scope_id)

@@ -11,6 +11,7 @@ __all__ = [
     "LIST_CAP",
     "LIST_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "change_ordering",
     "child_ordering",
     "list_ordering",
 ]
@@ -35,3 +36,9 @@ def child_ordering(relation: str, parent_id: Any) -> str:
 def list_ordering(collection: str, sort_field: str, sign: int) -> str:
     """Cursor namespace of a list: a cursor never pages a list in another order."""
     return f"{collection}:{sort_field}:{sign}"
+
+
+def change_ordering(scope_id: Any) -> str:
+    """Cursor namespace of one project's or conversation's changes: a change cursor never
+    resumes another one's changes, nor pages a list."""
+    return f"changes:{scope_id}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .datastore.documents import ConversationDoc, UserDoc
+from .datastore.documents import ConversationDoc, ProjectDoc, UserDoc
 from .datastore.repository import Scope
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "account_view",
     "conversation_readers",
     "conversations_scope",
+    "follows_changes",
     "identity_lookup_refusal",
     "is_admin",
     "may_act_for",
@@ -131,6 +132,22 @@ def reads_conversation(readers: Iterable[Any], account_id: Any, admin: bool) -> 
     return bool(readers) and (admin or account_id in readers)
 
 
+def follows_changes(
+    scope: ProjectDoc | ConversationDoc | None, account_id: Any, admin: bool
+) -> bool:
+    """Whether an account follows the changes of a project or conversation (`projectChanges`,
+    `conversationChanges`): as it reads the object by id. Its owner and admins, also while it
+    is deleted (they see it in the trash, and may restore it); a conversation's readers while
+    it is live; nobody once it is gone (None)."""
+    if scope is None:
+        return False
+    if admin or scope.owner_id == account_id:
+        return True
+    return isinstance(scope, ConversationDoc) and reads_conversation(
+        conversation_readers(scope), account_id, admin
+    )
+
+
 RULES: tuple[Callable[..., Any], ...] = (
     is_admin,
     read_scope,
@@ -143,6 +160,7 @@ RULES: tuple[Callable[..., Any], ...] = (
     may_see_trash,
     conversations_scope,
     reads_conversation,
+    follows_changes,
 )
 """Every rule that decides for a viewer (`service_platform` and `conversation_readers`
 are facts the rules read)."""

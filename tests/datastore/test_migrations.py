@@ -27,6 +27,7 @@ from mongraph.datastore.migrate import (
     migration_status,
 )
 from mongraph.datastore.migrations import m0002_identity_proofs as m0002
+from mongraph.datastore.migrations import m0003_change_log as m0003
 from mongraph.datastore.relations import COLLECTIONS
 from mongraph.datastore.validators import validator_for
 
@@ -207,7 +208,7 @@ async def test_migration_1_is_idempotent_adopts_an_older_database_and_down_keeps
 ) -> None:
     await ensure_indexes(bare)  # how databases were set up before migrations existed
     await bare.db["projects"].insert_one({"name": "legacy, no owner"})
-    assert [m.version for m in await migrate_up(bare)] == [1, 2]
+    assert [m.version for m in await migrate_up(bare)] == [1, 2, 3]
     with pytest.raises(WriteError):
         await bare.db["projects"].insert_one({"name": "new, no owner"})
     migration = load_migrations()[0]
@@ -215,7 +216,7 @@ async def test_migration_1_is_idempotent_adopts_an_older_database_and_down_keeps
     indexes = {i["name"] async for i in await bare.db["clips"].list_indexes()}
     assert "sceneId_1_order_1__id_1" in indexes
 
-    assert [m.version for m in await migrate_down(bare, 2)] == [2, 1]
+    assert [m.version for m in await migrate_down(bare, 3)] == [3, 2, 1]
     await bare.db["projects"].insert_one({"name": "accepted again"})
     assert await bare.db["projects"].count_documents({}) == 2  # the data stayed
     indexes = {i["name"] async for i in await bare.db["clips"].list_indexes()}
@@ -233,7 +234,7 @@ async def test_migration_2_keeps_identities_and_wallets_unverified_and_down_undo
     bare: Datastore,
 ) -> None:
     await migrate_up(bare)
-    await migrate_down(bare, 1)  # the database as it was before identity proofs
+    await migrate_down(bare, 2)  # the database as it was before identity proofs
     users = bare.db["users"]
     options = {c["name"]: c["options"] async for c in await bare.db.list_collections()}
     assert "verifiedAt" not in str(options["users"]["validator"])
@@ -245,7 +246,7 @@ async def test_migration_2_keeps_identities_and_wallets_unverified_and_down_undo
     ]
     await users.insert_one(legacy)
 
-    assert [m.version for m in await migrate_up(bare)] == [2]
+    assert [m.version for m in await migrate_up(bare)] == [2, 3]
     kept = UserDoc.model_validate(await users.find_one({"_id": legacy["_id"]}))
     assert [(i.external_id, i.verified_at) for i in kept.identities] == [("1", None)]
     assert [(w.address, w.verified_at) for w in kept.wallets] == [("0x" + "ab" * 20, None)]
@@ -268,7 +269,7 @@ async def test_migration_2_keeps_identities_and_wallets_unverified_and_down_undo
     )
     await bare.db["linkCodes"].insert_one(code.to_mongo())
 
-    assert [m.version for m in await migrate_down(bare, 1)] == [2]
+    assert [m.version for m in await migrate_down(bare, 2)] == [3, 2]
     names = set(await bare.db.list_collection_names())
     assert not {"linkCodes", "linkCodeFailures", "walletChallenges"} & names
     old = await users.find_one({"_id": legacy["_id"]})
@@ -282,4 +283,38 @@ async def test_migration_2_keeps_identities_and_wallets_unverified_and_down_undo
     options = {c["name"]: c["options"] async for c in await bare.db.list_collections()}
     assert options["users"]["validator"] == m0002.previous_users_validator()
     assert "verifiedAt" not in str(options["users"]["validator"])
-    assert [m.version for m in await migrate_up(bare)] == [2]  # and up again
+    assert [m.version for m in await migrate_up(bare)] == [2, 3]  # and up again
+
+
+async def test_migration_3_starts_existing_projects_at_position_0_and_down_undoes_it(
+    bare: Datastore,
+) -> None:
+    await migrate_up(bare)
+    await migrate_down(bare, 1)  # the database as it was before the change log
+    options = {c["name"]: c["options"] async for c in await bare.db.list_collections()}
+    assert "changes" not in options
+    assert "changeSeq" not in str(options["projects"]["validator"])
+    legacy = ProjectDoc(owner_id=ObjectId(), name="old").to_mongo()
+    del legacy["changeSeq"]
+    await bare.db["projects"].insert_one(legacy)
+
+    assert [m.version for m in await migrate_up(bare)] == [3]
+    kept = ProjectDoc.model_validate(await bare.db["projects"].find_one({"_id": legacy["_id"]}))
+    assert kept.change_seq == 0
+    indexes = [i async for i in await bare.db["changes"].list_indexes()]
+    assert [i["key"] for i in indexes if i.get("unique")] == [{"scope": 1, "seq": 1}]
+    assert [(i["key"], i["expireAfterSeconds"]) for i in indexes if "expireAfterSeconds" in i] == [
+        ({"expiresAt": 1}, 0)
+    ]
+    with pytest.raises(WriteError):  # the validator knows the new field's type
+        await bare.db["projects"].update_one({"_id": legacy["_id"]}, {"$set": {"changeSeq": "1"}})
+    await bare.db["projects"].update_one({"_id": legacy["_id"]}, {"$inc": {"changeSeq": 1}})
+
+    assert [m.version for m in await migrate_down(bare, 1)] == [3]
+    assert "changes" not in set(await bare.db.list_collection_names())
+    old = await bare.db["projects"].find_one({"_id": legacy["_id"]})
+    assert old is not None
+    assert "changeSeq" not in old
+    options = {c["name"]: c["options"] async for c in await bare.db.list_collections()}
+    for name in m0003.SCOPES:
+        assert options[name]["validator"] == m0003.previous_validator(name)

@@ -73,20 +73,21 @@ async def test_migrate_status_up_and_down_on_the_command_line(cli: Cli, new_db: 
     assert status.returncode == 0, status.stderr
     assert "0001 collections" in status.stdout
     assert "pending" in status.stdout
-    assert "database at version 0; this code knows 2; 2 pending" in status.stdout
+    assert "database at version 0; this code knows 3; 3 pending" in status.stdout
 
     up = await cli(new_db, "migrate", "up")
     assert up.returncode == 0, up.stderr
     lines = up.stdout.splitlines()
     assert lines[0].startswith("applying 0001 collections: Collections with $jsonSchema validators")
-    assert "  0001 collections: 0/24 (0%)" in lines
-    assert "  0001 collections: 24/24 (100%)" in lines
-    assert "  0002 identity_proofs: 24/24 (100%)" in lines
-    assert lines[-1] == "database at version 2; this code knows 2"
+    assert "  0001 collections: 0/26 (0%)" in lines
+    assert "  0001 collections: 26/26 (100%)" in lines
+    assert "  0002 identity_proofs: 26/26 (100%)" in lines
+    assert "  0003 change_log: 26/26 (100%)" in lines
+    assert lines[-1] == "database at version 3; this code knows 3"
     again = await cli(new_db, "migrate", "up")
     assert again.stdout.splitlines() == [
         "nothing to do",
-        "database at version 2; this code knows 2",
+        "database at version 3; this code knows 3",
     ]
 
     missing_n = await cli(new_db, "migrate", "down")
@@ -94,9 +95,9 @@ async def test_migrate_status_up_and_down_on_the_command_line(cli: Cli, new_db: 
     assert "how many migrations" in missing_n.stderr
     down = await cli(new_db, "migrate", "down", "1")
     assert down.returncode == 0, down.stderr
-    assert down.stdout.startswith("undoing 0002 identity_proofs: ")
+    assert down.stdout.startswith("undoing 0003 change_log: ")
     assert "undid 1 migration(s)" in down.stdout
-    assert down.stdout.splitlines()[-1] == "database at version 1; this code knows 2; 1 pending"
+    assert down.stdout.splitlines()[-1] == "database at version 2; this code knows 3; 1 pending"
 
 
 async def test_serve_refuses_a_database_newer_than_it_knows(store: Datastore, cli: Cli) -> None:
@@ -105,7 +106,7 @@ async def test_serve_refuses_a_database_newer_than_it_knows(store: Datastore, cl
         result = await cli(store.db.name, "serve", "--port", str(free_port()), **env)
         assert result.returncode == 1
         assert result.stderr.strip().splitlines()[-1] == (
-            "error: the database is at migration version 99, newer than this code knows (2): "
+            "error: the database is at migration version 99, newer than this code knows (3): "
             "run a newer mongraph, or undo the newer migrations with it (`mongraph migrate down N`)"
         )
         assert "Traceback" not in result.stderr
@@ -177,7 +178,7 @@ async def test_two_gateways_starting_together_migrate_a_new_database_once(
         records = [r async for r in store.db["migrations"].find()]
     finally:
         await store.close()
-    assert [r["_id"] for r in records] == [1, 2]  # recorded once, and the lock was released
+    assert [r["_id"] for r in records] == [1, 2, 3]  # recorded once, and the lock was released
 
 
 @pytest.mark.parametrize("secret", ["", "mongraph-dev-cursor-secret"])

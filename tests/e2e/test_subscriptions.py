@@ -107,7 +107,7 @@ async def test_closing_releases_everything_the_subscriber_held(
             break
         await asyncio.sleep(0.02)
     assert live.hub.subscription_count == 0
-    assert live.hub.tracked_conversations == 0
+    assert live.hub.tracked_scopes == 0
     assert len(asyncio.all_tasks()) <= baseline
 
 

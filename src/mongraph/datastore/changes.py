@@ -10,9 +10,10 @@ from typing import Any
 from bson import ObjectId
 
 from .client import Datastore
-from .documents import ConversationDoc, MessageDoc, UserDoc
+from .documents import ChangeDoc, ConversationDoc, MessageDoc, UserDoc
 
 __all__ = [
+    "ChangeRecorded",
     "ChatEvent",
     "ConversationChanged",
     "MessageInserted",
@@ -48,13 +49,26 @@ class UserChanged:
     """The document after the change; None when it is gone."""
 
 
-ChatEvent = StreamOpened | MessageInserted | ConversationChanged | UserChanged
+@dataclass(frozen=True)
+class ChangeRecorded:
+    """A change to a project or conversation, or to an object under it, was committed
+    (`change_log.py`)."""
+
+    change: ChangeDoc
+
+
+ChatEvent = StreamOpened | MessageInserted | ConversationChanged | UserChanged | ChangeRecorded
 
 _PIPELINE = [
     {
         "$match": {
-            "ns.coll": {"$in": ["messages", "conversations", "users"]},
-            "operationType": {"$in": ["insert", "update", "replace", "delete"]},
+            "$or": [
+                {
+                    "ns.coll": {"$in": ["messages", "conversations", "users"]},
+                    "operationType": {"$in": ["insert", "update", "replace", "delete"]},
+                },
+                {"ns.coll": ChangeDoc.collection, "operationType": "insert"},
+            ]
         }
     }
 ]
@@ -63,7 +77,8 @@ _PIPELINE = [
 async def watch_chat(
     store: Datastore, *, resume_after: Mapping[str, Any] | None = None
 ) -> AsyncIterator[tuple[ChatEvent, Mapping[str, Any] | None]]:
-    """One database-level change stream over messages, conversations and users.
+    """One database-level change stream over messages, conversations, users and the change
+    log's new entries.
 
     Yields `(event, resume token)`. The driver resumes by itself after one
     dropped connection; a caller that sees this generator fail can open it again
@@ -82,9 +97,16 @@ async def watch_chat(
 def _event(change: Mapping[str, Any]) -> ChatEvent | None:
     collection = change["ns"]["coll"]
     document = change.get("fullDocument")
+    if collection == ChangeDoc.collection:
+        return ChangeRecorded(ChangeDoc.model_validate(document)) if document else None
     if collection == "messages":
         if change["operationType"] == "insert" and document is not None:
             return MessageInserted(MessageDoc.model_validate(document))
+        return None
+    if document is None and change["operationType"] != "delete":
+        # Updated, then deleted before the stream looked it up (a purge claims the
+        # conversation's change log positions, then deletes it): its delete event follows,
+        # after the events committed between the two.
         return None
     document_id = change["documentKey"]["_id"]
     if collection == "users":

@@ -9,6 +9,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from ..errors import BadInput, NotFound
+from .change_log import SEQ, ChangeKind, record
 from .client import Datastore, Session
 from .documents import ConversationDoc, MessageDoc, utcnow
 from .live import live
@@ -32,7 +33,16 @@ _TICK = timedelta(milliseconds=1)
 async def create_conversation(
     store: Datastore, *, owner_id: ObjectId, fields: Raw
 ) -> ConversationDoc:
-    return await insert(store, ConversationDoc.model_validate({**fields, "ownerId": owner_id}))
+    async def run(session: Session) -> ConversationDoc:
+        doc = ConversationDoc.model_validate({**fields, "ownerId": owner_id})
+        await insert(store, doc, session)
+        created = await record(
+            store, session, ChangeKind.CREATED, doc.collection, [{"_id": doc.id}]
+        )
+        doc.change_seq = created or 0
+        return doc
+
+    return await store.transaction(run)
 
 
 async def share_conversation(
@@ -50,26 +60,40 @@ async def share_conversation(
         raise NotFound("some of these users do not exist", field=("input", "userIds"))
     if current["ownerId"] in readers:
         raise BadInput("the owner cannot be in sharedWith", field=("input", "userIds"))
-    raw = await store.db["conversations"].find_one_and_update(
-        query,
-        {"$set": {"sharedWith": readers, "updatedAt": utcnow()}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if raw is None:
-        raise NotFound("Conversation not found", field=("input", "id"))
-    return ConversationDoc.model_validate(raw)
+
+    async def run(session: Session) -> ConversationDoc:
+        raw = await store.db["conversations"].find_one_and_update(
+            query,
+            {"$set": {"sharedWith": readers, "updatedAt": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if raw is None:
+            raise NotFound("Conversation not found", field=("input", "id"))
+        raw[SEQ] = await record(store, session, ChangeKind.UPDATED, "conversations", [raw])
+        return ConversationDoc.model_validate(raw)
+
+    return await store.transaction(run)
 
 
 async def leave_conversation(
     store: Datastore, *, conversation_id: ObjectId, user_id: ObjectId
 ) -> None:
     """Removes `user_id` from a live conversation's readers; `NOT_FOUND` unless it was one."""
-    result = await store.db["conversations"].update_one(
-        live({"_id": conversation_id, "sharedWith": user_id}),
-        {"$pull": {"sharedWith": user_id}, "$set": {"updatedAt": utcnow()}},
-    )
-    if result.matched_count == 0:
-        raise NotFound("no conversation of this id is shared with you", field=("id",))
+
+    async def run(session: Session) -> None:
+        result = await store.db["conversations"].update_one(
+            live({"_id": conversation_id, "sharedWith": user_id}),
+            {"$pull": {"sharedWith": user_id}, "$set": {"updatedAt": utcnow()}},
+            session=session,
+        )
+        if result.matched_count == 0:
+            raise NotFound("no conversation of this id is shared with you", field=("id",))
+        await record(
+            store, session, ChangeKind.UPDATED, "conversations", [{"_id": conversation_id}]
+        )
+
+    await store.transaction(run)
 
 
 async def post_message(
@@ -105,7 +129,9 @@ async def post_message(
         )
         message.updated_at = message.created_at
         await insert(store, message, session)
-        await refresh_rollups(store, "messages", message.to_mongo(), session)
+        raw = message.to_mongo()
+        await refresh_rollups(store, "messages", raw, session)
+        await record(store, session, ChangeKind.CREATED, "messages", [raw])
         return message
 
     return await store.transaction(run)
@@ -116,12 +142,18 @@ async def edit_message(
 ) -> MessageDoc:
     """Replaces a live message's content; only its author's."""
     query = live({"_id": message_id, "authorId": author_id})
-    now = utcnow()
-    raw = await store.db["messages"].find_one_and_update(
-        query,
-        {"$set": {"content": content, "editedAt": now, "updatedAt": now}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if raw is None:
-        raise NotFound("Message not found", field=("input", "id"))
-    return MessageDoc.model_validate(raw)
+
+    async def run(session: Session) -> MessageDoc:
+        now = utcnow()
+        raw = await store.db["messages"].find_one_and_update(
+            query,
+            {"$set": {"content": content, "editedAt": now, "updatedAt": now}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if raw is None:
+            raise NotFound("Message not found", field=("input", "id"))
+        await record(store, session, ChangeKind.UPDATED, "messages", [raw])
+        return MessageDoc.model_validate(raw)
+
+    return await store.transaction(run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pymongo
@@ -27,6 +28,8 @@ __all__ = ["Datastore", "Session"]
 T = TypeVar("T")
 Session = AsyncClientSession
 Doc = dict[str, Any]
+CHANGE_RETENTION = timedelta(days=7)
+"""How long a change stays in the change log by default (MONGRAPH_CHANGE_RETENTION)."""
 
 
 class Datastore:
@@ -45,9 +48,12 @@ class Datastore:
         cursor_secret: str,
         monitor: Monitor | None = None,
         timeout_seconds: float = 5.0,
+        change_retention: timedelta = CHANGE_RETENTION,
     ) -> None:
         self.client = client
         self.timeout_seconds = timeout_seconds
+        self.change_retention = change_retention
+        """How long the changes written through this store are kept (`change_log.py`)."""
         self._writers = WriterQueues()
         self.db: AsyncDatabase[Doc] = client[db_name]
         self.cursors = CursorCodec(cursor_secret)
@@ -63,6 +69,7 @@ class Datastore:
         cursor_secret: str,
         listeners: Sequence[CommandListener] = (),
         timeout_seconds: float = 5.0,
+        change_retention: timedelta = CHANGE_RETENTION,
     ) -> Datastore:
         """`timeout_seconds` bounds finding a server and opening a connection to it."""
         timeout_ms = max(1, int(timeout_seconds * 1000))
@@ -75,19 +82,21 @@ class Datastore:
             connectTimeoutMS=timeout_ms,
             appname="mongraph",
         )
-        return cls(client, db_name, cursor_secret, monitor, timeout_seconds)
+        return cls(client, db_name, cursor_secret, monitor, timeout_seconds, change_retention)
 
     @classmethod
     def for_settings(
         cls, uri: str, settings: Settings, *, listeners: Sequence[CommandListener] = ()
     ) -> Datastore:
-        """The gateway's store: database name, cursor key and timeout from `settings`."""
+        """The gateway's store: database name, cursor key, timeout and how long changes are
+        kept, from `settings`."""
         return cls.connect(
             uri,
             settings.mongraph_db,
             cursor_secret=settings.mongraph_cursor_secret,
             listeners=listeners,
             timeout_seconds=settings.mongraph_db_timeout,
+            change_retention=settings.mongraph_change_retention,
         )
 
     @staticmethod

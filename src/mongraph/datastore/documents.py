@@ -24,6 +24,7 @@ __all__ = [
     "NAME_MAX",
     "NO_MESSAGES",
     "ApiKeyDoc",
+    "ChangeDoc",
     "CharacterDoc",
     "ClipDoc",
     "ContentDoc",
@@ -171,6 +172,8 @@ class ProjectDoc(SoftDeletableDoc):
     description: str | None = None
     music_file_path: str | None = None
     music_duration: float | None = None
+    change_seq: int = 0
+    """Position of the latest change to the project or anything in it (`change_log.py`)."""
 
 
 class SceneDoc(SoftDeletableDoc):
@@ -253,6 +256,8 @@ class ConversationDoc(SoftDeletableDoc):
     shared_with: list[ObjectId] = Field(default_factory=list)
     last_message_at: datetime | None = None
     last_message_sort: datetime = NO_MESSAGES
+    change_seq: int = 0
+    """Position of the latest change to the conversation or its messages (`change_log.py`)."""
 
 
 class ContentDoc(_Model):
@@ -316,3 +321,18 @@ class WalletChallengeDoc(Document):
     address: str
     message: str
     expires_at: datetime
+
+
+class ChangeDoc(Document):
+    """One committed change to an object under a project or conversation (its `scope`), at
+    position `seq` of that scope's changes; written in the transaction that made it."""
+
+    collection = "changes"
+
+    scope: ObjectId
+    seq: int
+    kind: str
+    node_collection: str
+    node_id: ObjectId
+    expires_at: datetime
+    """When it leaves the log (MONGRAPH_CHANGE_RETENTION after it was written)."""

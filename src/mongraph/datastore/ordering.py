@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BadInput
+from .change_log import ChangeKind, record_matching
 from .client import Datastore, Session
 from .live import live
 from .relations import CollectionSpec
@@ -42,6 +43,7 @@ async def _shift(
     store: Datastore, spec: CollectionSpec, doc: Raw, session: Session, bounds: Raw, by: int
 ) -> None:
     query = {**sibling_filter(spec, doc), "order": bounds}
+    await record_matching(store, session, ChangeKind.UPDATED, spec.name, query)  # renumbered
     await store.db[spec.name].update_many(query, {"$inc": {"order": by}}, session=session)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from .documents import (
     NO_MESSAGES,
+    ChangeDoc,
     CharacterDoc,
     ClipDoc,
     ConversationDoc,
@@ -251,6 +252,15 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             soft_delete=False,
             owner_field=None,
             indexes=(Index((("keyHash", 1), ("externalId", 1), ("createdAt", 1))), EXPIRES),
+        ),
+        CollectionSpec(
+            name="changes",
+            type_name="Change",
+            document=ChangeDoc,
+            soft_delete=False,
+            owner_field=None,
+            # one position per change of a project or conversation: a replay reads a range
+            indexes=(Index((("scope", 1), ("seq", 1)), unique=True), EXPIRES),
         ),
         CollectionSpec(
             name="walletChallenges",

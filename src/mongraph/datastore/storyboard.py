@@ -7,8 +7,17 @@ from typing import Any, NamedTuple
 from bson import ObjectId
 
 from ..errors import BadInput, NotFound
+from .change_log import ChangeKind, record
 from .client import Datastore, Session
-from .documents import MEDIA_PER_CLIP, CharacterDoc, ClipDoc, MediaDoc, ProjectDoc, SceneDoc
+from .documents import (
+    MEDIA_PER_CLIP,
+    CharacterDoc,
+    ClipDoc,
+    Document,
+    MediaDoc,
+    ProjectDoc,
+    SceneDoc,
+)
 from .ordering import close_gap, move_within, open_gap
 from .relations import COLLECTIONS
 from .repository import Scope
@@ -36,7 +45,18 @@ _MEDIA_FIELDS = {
 
 
 async def create_project(store: Datastore, *, owner_id: ObjectId, fields: Raw) -> ProjectDoc:
-    return await insert(store, ProjectDoc.model_validate({**fields, "ownerId": owner_id}))
+    async def run(session: Session) -> ProjectDoc:
+        doc = await insert(
+            store, ProjectDoc.model_validate({**fields, "ownerId": owner_id}), session
+        )
+        doc.change_seq = await _created(store, session, doc) or 0
+        return doc
+
+    return await store.transaction(run)  # a new project: nothing to wait for
+
+
+async def _created(store: Datastore, session: Session, doc: Document) -> int | None:
+    return await record(store, session, ChangeKind.CREATED, doc.collection, [doc.to_mongo()])
 
 
 async def create_character(
@@ -54,7 +74,9 @@ async def create_character(
         doc = CharacterDoc.model_validate(
             {**fields, "ownerId": project["ownerId"], "projectId": project_id}
         )
-        return await insert(store, doc, session)
+        await insert(store, doc, session)
+        await _created(store, session, doc)
+        return doc
 
     return await owner_transaction(store, scope, run)
 
@@ -96,7 +118,9 @@ async def create_scene(
         doc = SceneDoc.model_validate(
             {**fields, **placement, "ownerId": project["ownerId"], "order": position}
         )
-        return await insert(store, doc, session)
+        await insert(store, doc, session)
+        await _created(store, session, doc)
+        return doc
 
     return await owner_transaction(store, scope, run)
 
@@ -110,8 +134,9 @@ async def update_scene(
         if order is not None:
             changes["order"] = await move_within(store, _SCENES, scene, session, to=order)
         doc = await update_live(
-            store, "scenes", scene_id, scope=scope, set_fields=changes, session=session
-        )
+            store, "scenes", scene_id, scope=scope, set_fields=changes, session=session,
+            change=_moved_if(changes.get("order", scene["order"]) != scene["order"]),
+        )  # fmt: skip
         assert isinstance(doc, SceneDoc)
         return doc
 
@@ -162,7 +187,9 @@ async def create_clip(
                 "order": position,
             }
         )
-        return await insert(store, doc, session)
+        await insert(store, doc, session)
+        await _created(store, session, doc)
+        return doc
 
     return await owner_transaction(store, scope, run)
 
@@ -207,14 +234,24 @@ async def update_clip(
             changes["projectId"] = scene["projectId"]
         elif order is not None:
             changes["order"] = await move_within(store, _CLIPS, clip, session, to=order)
-        doc = await update_live(
-            store, "clips", clip_id, scope=scope, set_fields=changes, session=session
+        moved = (
+            changes.get("sceneId", clip["sceneId"]) != clip["sceneId"]
+            or changes.get("order", clip["order"]) != clip["order"]
         )
+        doc = await update_live(
+            store, "clips", clip_id, scope=scope, set_fields=changes, session=session,
+            change=_moved_if(moved),
+        )  # fmt: skip
         assert isinstance(doc, ClipDoc)
         left = clip["sceneId"] if "sceneId" in changes else None
         return ClipUpdate(doc, left)
 
     return await owner_transaction(store, scope, run)
+
+
+def _moved_if(moved: bool) -> ChangeKind:
+    """MOVED when the write gave the object another place, else UPDATED."""
+    return ChangeKind.MOVED if moved else ChangeKind.UPDATED
 
 
 async def add_media(

@@ -9,6 +9,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from ..errors import Conflict, NotFound
+from .change_log import SEQ, ChangeKind, record, scope_of
 from .client import Datastore, Session
 from .documents import Document, utcnow
 from .live import live
@@ -98,11 +99,23 @@ async def update_live(
     refused: str = "",
     session: Session | None = None,
     field: tuple[str, ...] = ("input", "id"),
+    change: ChangeKind = ChangeKind.UPDATED,
 ) -> Document:
     """Sets `set_fields` (and `updatedAt`), and appends `push` to arrays, on a live
     document; `NOT_FOUND` naming `field` when there is none. With `guard`, the update
     applies only to a document that also matches it (in the same atomic command), and a
-    live document that does not is `CONFLICT` with the message `refused`."""
+    live document that does not is `CONFLICT` with the message `refused`. The change is
+    recorded as `change` (change_log.py) in the transaction of `session`; without one, the
+    update runs in a transaction of its own."""
+    if session is None:
+
+        async def run(own: Session) -> Document:
+            return await update_live(
+                store, collection, doc_id, scope=scope, set_fields=set_fields, push=push,
+                guard=guard, refused=refused, session=own, field=field, change=change,
+            )  # fmt: skip
+
+        return await owner_transaction(store, scope, run)
     spec = COLLECTIONS[collection]
     update: Raw = {"$set": {**set_fields, "updatedAt": utcnow()}}
     if push:
@@ -118,4 +131,7 @@ async def update_live(
         if guard and await store.db[collection].find_one(live, {"_id": 1}, session=session):
             raise Conflict(refused, field=field)
         raise NotFound(f"{spec.type_name} not found", field=field)
+    position = await record(store, session, change, collection, [updated])
+    if scope_of(collection) == (collection, "_id"):
+        updated[SEQ] = position  # a project or conversation: as of this change
     return spec.document.model_validate(updated)

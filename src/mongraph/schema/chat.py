@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from ..context import RequestContext
+from ..datastore.change_log import cursor_of
 from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
 from ..execution.connection import Connection
 from ..execution.loading import Where, text_pattern
@@ -123,6 +124,10 @@ def _message_conditions(args: dict[str, Any]) -> Where:
     return tuple(conditions)
 
 
+def _change_cursor(root: Conversation, info: Info) -> str:
+    return cursor_of(info.context.store, root.doc.id, root.doc.change_seq)
+
+
 def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> bool:
     """Deleted messages are listed only for the conversation's owner (or an admin)."""
     return bool(args.get("include_deleted")) and may_see_trash(ctx.viewer.user, doc.owner_id)
@@ -162,6 +167,12 @@ class Conversation(Node, SoftDeletable):
 
     shared_with: list[UserProfile] = strawberry.field(
         resolver=_shared_with, description="The users who may read it."
+    )
+    change_cursor: str = strawberry.field(
+        resolver=_change_cursor,
+        description="Position of the latest change to the conversation or its messages when "
+        "the conversation was read: subscribe to `conversationChanges` with `after` set to "
+        "it to get every change after this read.",
     )
     message_count: int = ChildCount("conversation.messages").field(
         "Number of its messages that are not deleted."

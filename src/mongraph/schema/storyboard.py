@@ -8,6 +8,8 @@ from typing import Annotated
 
 import strawberry
 
+from ..context import RequestContext
+from ..datastore.change_log import cursor_of
 from ..datastore.documents import (
     MEDIA_PER_CLIP,
     CharacterDoc,
@@ -35,6 +37,7 @@ IncludeDeleted = Annotated[
     bool | None, strawberry.argument(description="Show deleted ones too (the owner's trash).")
 ]
 _PRIMARY_ONLY = (("parentSceneId", None),)
+Info = strawberry.Info[RequestContext, None]
 
 
 @described_enum(
@@ -68,6 +71,10 @@ class GeneratedMedia:
 
 def _scene_filter(args: dict[str, object]) -> tuple[tuple[str, object], ...]:
     return () if args.get("include_alternates") else _PRIMARY_ONLY
+
+
+def _change_cursor(root: Project, info: Info) -> str:
+    return cursor_of(info.context.store, root.doc.id, root.doc.change_seq)
 
 
 @strawberry.type(description="A music-video storyboard, owned by one user.")
@@ -111,6 +118,12 @@ class Project(Node, SoftDeletable):
         "Live primary scenes (alternates not counted)."
     )
     clip_count: int = ChildCount("project.clips").field("Live clips in all of its scenes.")
+    change_cursor: str = strawberry.field(
+        resolver=_change_cursor,
+        description="Position of the latest change to the project or anything in it when "
+        "the project was read: subscribe to `projectChanges` with `after` set to it to get "
+        "every change after this read.",
+    )
 
 
 @strawberry.type(description="A scene of a project; an alternate is a variant of a primary scene.")
