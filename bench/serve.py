@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from typing import Any
 
 import uvicorn
 from pymongo import monitoring
@@ -36,12 +37,20 @@ SHIPPED = {"mongraph_db_timeout": DEADLINE}
 _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
 
 
+def _change_stream(command: Any) -> bool:
+    """The live-updates hub's change stream (`mongraph serve` runs one), not a request's."""
+    if command.get("collection", "").startswith("$cmd"):  # its getMores
+        return True
+    pipeline = command.get("pipeline") or ()
+    return any(isinstance(stage, dict) and "$changeStream" in stage for stage in pipeline)
+
+
 class CommandTally(monitoring.CommandListener):
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name not in _IGNORED:
+        if event.command_name not in _IGNORED and not _change_stream(event.command):
             target = command_collection(event.command_name, event.command)
             self.counts[f"{event.command_name} {target or ''}"] += 1
 
