@@ -43,8 +43,15 @@ def mongodb_uri() -> Iterator[str]:
     if os.environ.get("MONGODB_URI"):
         yield os.environ["MONGODB_URI"]
         return
-    with EmbeddedServer(None, test_commands=True) as server:
+    server = EmbeddedServer(None, test_commands=True)
+    server.start()
+    try:
         yield server.uri
+    finally:
+        # In memory: nothing to keep, so no graceful shutdown. SecantusDB's takes 2 s (it
+        # waits for its accept thread), or never comes when SIGTERM lands on a thread other
+        # than its main one, and then `stop` waits out its 15 s grace.
+        server.stop(grace=0)
 
 
 @pytest.fixture
