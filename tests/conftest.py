@@ -38,12 +38,16 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """How many xdist workers `-n auto` (pyproject's default) starts, each with its own
     database server: one per core (at most MAX_WORKERS) for the suite or directories;
     none (the tests run in this process) when the arguments name files or single tests,
-    where starting workers costs more than it saves, or with `-s`, whose output workers
-    would swallow. PYTEST_XDIST_AUTO_NUM_WORKERS or an explicit `-n N` decide instead."""
+    where starting workers costs more than it saves, with `-s`, whose output workers
+    would swallow, and on MONGODB_URI: workers would share that server, and a fail point
+    one of them arms (`configureFailPoint` is server-wide) would fail the other's
+    commands. PYTEST_XDIST_AUTO_NUM_WORKERS or an explicit `-n N` decide instead."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
     named = [arg.split("::")[0] for arg in config.args]
-    if config.getoption("capture") == "no" or any(not os.path.isdir(a) for a in named):
+    if os.environ.get("MONGODB_URI") or config.getoption("capture") == "no":
+        return 0
+    if any(not os.path.isdir(a) for a in named):
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cores or 1, MAX_WORKERS)
