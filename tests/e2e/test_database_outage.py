@@ -87,7 +87,7 @@ async def test_gateway_starts_without_its_database_and_serves_once_it_appears() 
     finally:
         gateway.terminate()
         gateway.wait(timeout=30)
-        database.stop()
+        database.stop(grace=0)  # in memory: nothing to shut down gracefully (own_database)
 
 
 class Load:
@@ -141,7 +141,9 @@ async def own_database(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedServer, Da
         yield database, store
     finally:
         await store.close()
-        database.stop()
+        # Its files go with tmp_path: no graceful shutdown (SecantusDB's takes 2 s or, when
+        # SIGTERM reaches another thread than its main one, never comes; stop's grace is 15 s).
+        database.stop(grace=0)
 
 
 @asynccontextmanager

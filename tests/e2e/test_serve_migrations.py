@@ -100,6 +100,7 @@ async def test_migrate_status_up_and_down_on_the_command_line(cli: Cli, new_db: 
     assert down.stdout.splitlines()[-1] == "database at version 2; this code knows 3; 1 pending"
 
 
+@pytest.mark.fresh_db  # it records a migration from the future
 async def test_serve_refuses_a_database_newer_than_it_knows(store: Datastore, cli: Cli) -> None:
     await store.db["migrations"].insert_one({"_id": 99, "name": "future", "appliedAt": utcnow()})
     for env in ({}, {"MONGRAPH_MIGRATE_ON_START": "1"}):
@@ -181,6 +182,7 @@ async def test_two_gateways_starting_together_migrate_a_new_database_once(
     assert [r["_id"] for r in records] == [1, 2, 3]  # recorded once, and the lock was released
 
 
+@pytest.mark.fresh_db  # it records a migration from the future
 @pytest.mark.parametrize("secret", ["", "mongraph-dev-cursor-secret"])
 async def test_serve_on_a_real_database_refuses_the_public_cursor_secret(
     cli: Cli, store: Datastore, secret: str
