@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..errors import Conflict, NotFound
-from .change_log import ChangeKind, record_matching
+from .change_log import ChangeKind, record_ids, scope_id_of
 from .client import Datastore, Session
 from .documents import utcnow
 from .live import live
@@ -59,7 +59,9 @@ async def soft_delete(
         marks = {"$set": {"deletedAt": utcnow(), "deletedBy": actor_id, "deletionId": ObjectId()}}
 
         async def mark(name: str, ids: list[ObjectId], s: Session) -> Changed:
-            await record_matching(store, s, ChangeKind.DELETED, name, {"_id": {"$in": ids}})
+            await record_ids(
+                store, s, ChangeKind.DELETED, name, ids, scope_id_of(collection, target)
+            )
             await store.db[name].update_many({"_id": {"$in": ids}}, marks, session=s)
             return [(name, oid) for oid in ids]
 
@@ -105,9 +107,9 @@ async def restore(
         for name in _closure(collection):
             ids = await _ids(store, name, {"deletionId": target["deletionId"]}, session)
             if ids:
-                restored = {"_id": {"$in": ids}}
-                await record_matching(store, session, ChangeKind.RESTORED, name, restored)
-                await store.db[name].update_many(restored, unmark, session=session)
+                scope_id = scope_id_of(collection, target)
+                await record_ids(store, session, ChangeKind.RESTORED, name, ids, scope_id)
+                await store.db[name].update_many({"_id": {"$in": ids}}, unmark, session=session)
             changed += [(name, oid) for oid in ids if (name, oid) != (collection, target_id)]
         await refresh_rollups(store, collection, target, session)
         return Cascaded(changed, target)
@@ -125,7 +127,9 @@ async def purge(
         target = await _find_target(store, spec, target_id, scope, session, deleted=True)
 
         async def remove(name: str, ids: list[ObjectId], s: Session) -> Changed:
-            await record_matching(store, s, ChangeKind.PURGED, name, {"_id": {"$in": ids}})
+            await record_ids(
+                store, s, ChangeKind.PURGED, name, ids, scope_id_of(collection, target)
+            )
             await store.db[name].delete_many({"_id": {"$in": ids}}, session=s)
             return [(name, oid) for oid in ids]
 

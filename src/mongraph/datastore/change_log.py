@@ -35,7 +35,9 @@ __all__ = [
     "position_of",
     "read_after",
     "record",
+    "record_ids",
     "record_matching",
+    "scope_id_of",
     "scope_of",
 ]
 
@@ -119,6 +121,28 @@ async def record(
         ]
         await store.db[ChangeDoc.collection].insert_many(events, session=session)
     return position
+
+
+def scope_id_of(collection: str, raw: Raw) -> ObjectId | None:
+    """The id of the scope a document records its changes under (None: it records none)."""
+    where = scope_of(collection)
+    return None if where is None else raw.get(where[1])
+
+
+async def record_ids(
+    store: Datastore,
+    session: Session,
+    kind: ChangeKind,
+    collection: str,
+    ids: Iterable[ObjectId],
+    scope_id: ObjectId | None,
+) -> None:
+    """`record` for documents known by id, all under one scope (a cascade's subtree: a
+    project's or a conversation's), without reading them again."""
+    where = scope_of(collection)
+    if where is None or scope_id is None:
+        return
+    await record(store, session, kind, collection, [{"_id": i, where[1]: scope_id} for i in ids])
 
 
 async def record_matching(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Self
 
 import strawberry
 
@@ -73,52 +73,38 @@ _NODE = (
 )
 
 
+@strawberry.type(description="A change to an object under a scope (not itself in the schema).")
+class _Change:
+    change: strawberry.Private[ChangeDoc]
+    kind: ChangeKind = strawberry.field(description=_KIND)
+    node_id: strawberry.ID = strawberry.field(description=_NODE_ID)
+    cursor: str = strawberry.field(description=_CURSOR)
+    at: datetime = strawberry.field(description=_AT)
+
+    @strawberry.field(description=_NODE)
+    async def node(self, info: Info) -> Node | None:
+        node: Node | None = await change_node(info.context, self.change)
+        return node
+
+    @classmethod
+    def of(cls, ctx: RequestContext, change: ChangeDoc) -> Self:
+        return cls(
+            change=change,
+            kind=ChangeKind(change.kind),
+            node_id=_node_id(change),
+            cursor=cursor_of(ctx.store, change.scope, change.seq),
+            at=change.created_at,
+        )
+
+
 @strawberry.type(
     description="A change to a project or to a scene, clip or character in it; generated "
     "media arrive as UPDATED of their clip."
 )
-class ProjectChange:
-    change: strawberry.Private[ChangeDoc]
-    kind: ChangeKind = strawberry.field(description=_KIND)
-    node_id: strawberry.ID = strawberry.field(description=_NODE_ID)
-    cursor: str = strawberry.field(description=_CURSOR)
-    at: datetime = strawberry.field(description=_AT)
-
-    @strawberry.field(description=_NODE)
-    async def node(self, info: Info) -> Node | None:
-        node: Node | None = await change_node(info.context, self.change)
-        return node
-
-    @classmethod
-    def of(cls, ctx: RequestContext, change: ChangeDoc) -> ProjectChange:
-        return cls(
-            change=change,
-            kind=ChangeKind(change.kind),
-            node_id=_node_id(change),
-            cursor=cursor_of(ctx.store, change.scope, change.seq),
-            at=change.created_at,
-        )
+class ProjectChange(_Change):
+    pass
 
 
 @strawberry.type(description="A change to a conversation or to a message of it.")
-class ConversationChange:
-    change: strawberry.Private[ChangeDoc]
-    kind: ChangeKind = strawberry.field(description=_KIND)
-    node_id: strawberry.ID = strawberry.field(description=_NODE_ID)
-    cursor: str = strawberry.field(description=_CURSOR)
-    at: datetime = strawberry.field(description=_AT)
-
-    @strawberry.field(description=_NODE)
-    async def node(self, info: Info) -> Node | None:
-        node: Node | None = await change_node(info.context, self.change)
-        return node
-
-    @classmethod
-    def of(cls, ctx: RequestContext, change: ChangeDoc) -> ConversationChange:
-        return cls(
-            change=change,
-            kind=ChangeKind(change.kind),
-            node_id=_node_id(change),
-            cursor=cursor_of(ctx.store, change.scope, change.seq),
-            at=change.created_at,
-        )
+class ConversationChange(_Change):
+    pass
