@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && echo yes)
 GRAPHIQL := src/mongraph/static/graphiql/manifest.json
 
-.PHONY: run test lint typecheck pytest schema sync web client-typescript client-python bench bench-workers load fuzz upgrade-check
+.PHONY: run test lint typecheck pytest schema sync web client-typescript client-python bench bench-workers load fuzz upgrade-check test-differential
 
 ## Runs the gateway in development mode on http://$(HOST):$(PORT)/graphql (embedded database
 ## unless MONGODB_URI is set): field suggestions on, the dev key filled into GraphiQL.
@@ -48,6 +48,17 @@ typecheck:
 
 pytest:
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+## The whole suite with every query run on both execution paths, compiled and graphql-core's,
+## which must give the same JSON (execution/differential.py); differences go to differential.log.
+## Left out: tests that count what one execution does (`counts_execution`), and the load test,
+## whose writers change the data between a query's two runs (`concurrent_writes`).
+test-differential: sync web client-typescript
+	rm -f differential.log
+	MONGRAPH_EXECUTION=differential MONGRAPH_DIFFERENTIAL_LOG=$(CURDIR)/differential.log \
+		$(UV) run --frozen pytest -m "not counts_execution and not concurrent_writes" $(PYTEST_ARGS); status=$$?; \
+		if [ -s differential.log ]; then echo "differences: see differential.log" >&2; exit 1; fi; \
+		exit $$status
 
 ## Rewrites schema.graphql from the code.
 schema:

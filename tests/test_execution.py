@@ -1,8 +1,9 @@
-"""The executor answers plain leaf fields in place, with the same results and errors as
-graphql-core's own path (execution/executor.py)."""
+"""The compiled execution path gives the same results and errors as graphql-core's own
+(execution/compiled.py), without a resolve info per plain field."""
 
 from __future__ import annotations
 
+import asyncio
 from enum import Enum
 from typing import Any
 
@@ -10,15 +11,30 @@ import pytest
 import strawberry
 from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from graphql.pyutils import Path
+from typing_extensions import override
 
 from mongraph.api.schema import resolve_without_wrappers
-from mongraph.execution.executor import GatewayExecutor
+from mongraph.execution import differential
+from mongraph.execution.compiled import CompiledExecutor, field_plans
+from mongraph.execution.completion import LEAF
+from mongraph.execution.differential import DifferentialExecutor
 
 
 @strawberry.enum
 class Kind(Enum):
     SHORT = "SHORT"
     LONG = "LONG"
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Part(Named):
+    label: str
+    size: int | None
 
 
 @strawberry.type
@@ -32,13 +48,35 @@ class Item:
     score: float | None
     flag: bool
 
+    parts: list[Part] = strawberry.field(default_factory=list)
+    main: Part | None = None
+    named: Named | None = None
+
     @strawberry.field
     def loud(self) -> str:
         return self.name.upper()
 
+    @strawberry.field
+    async def later(self) -> Part | None:
+        return self.main
+
+    @strawberry.field
+    def pending(self) -> list[Part | None]:
+        async def part(p: Part) -> Part:
+            return p
+
+        return [part(p) for p in self.parts]  # type: ignore[misc]
+
+
+def _part(n: int, **changes: Any) -> Part:
+    return Part(**{"name": f"part {n}", "label": f"l{n}", "size": n, **changes})
+
 
 def _item(n: int, **changes: Any) -> Item:
     fields: dict[str, Any] = {
+        "parts": [_part(n), _part(n + 1)],
+        "main": _part(n) if n % 2 else None,
+        "named": _part(n + 2),
         "id": strawberry.ID(f"i{n}"),
         "name": f"item {n}",
         "count": n,
@@ -65,7 +103,7 @@ class Query:
         return list(ITEMS)
 
 
-class CountingExecutor(GatewayExecutor):
+class CountingExecutor(CompiledExecutor):
     infos = 0
 
     def build_resolve_info(
@@ -94,7 +132,7 @@ def _both(query: str, items: list[Item]) -> tuple[dict[str, Any], dict[str, Any]
     ITEMS[:] = items
     results = []
     for schema in (GATEWAY, REFERENCE):
-        result = schema.execute_sync(query)
+        result = asyncio.run(schema.execute(query))
         errors = [
             {"message": e.message, "path": e.path, "locations": e.locations}
             for e in result.errors or []
@@ -109,6 +147,10 @@ QUERIES = [
     "{ items { ...F name } } fragment F on Item { count kind name }",
     "{ items { id name @skip(if: true) count @include(if: false) note } }",
     "{ items { n1: name n2: name } first: items { count } }",
+    "{ items { parts { label size } main { label __typename } } }",
+    "{ items { named { name ... on Part { size } __typename } } }",
+    "{ items { later { label } parts { label } pending { size } } }",
+    "{ items { parts { ...P } } } fragment P on Part { size label size }",
 ]
 
 
@@ -167,8 +209,8 @@ def test_the_built_in_scalars_keep_their_native_values_without_coercion() -> Non
     executor recognises (a Strawberry that wrapped them would silently lose the shortcut)."""
     item = GATEWAY._schema.type_map["Item"]
     assert isinstance(item, GraphQLObjectType)
-    leaves = (item.extensions or {})["mongraph.plain_leaves"]
-    natives = {name: leaf.native for name, leaf in leaves.items()}
+    plans = field_plans(item) or {}
+    natives = {name: plan.native for name, plan in plans.items() if plan.kind == LEAF}
     assert natives == {
         "id": str, "name": str, "count": int, "note": str, "kind": None, "score": float,
         "flag": bool,
@@ -181,3 +223,76 @@ def test_plain_leaves_are_answered_without_a_resolve_info_each() -> None:
     assert len(gateway["data"]["items"]) == 5
     # `items`, then `loud` (a resolver) on each item; the five plain leaves of each take none
     assert CountingExecutor.infos == 1 + 5
+
+
+@pytest.mark.parametrize(
+    ("query", "bad"),
+    [
+        ("{ maybeItems { parts { label } } }", {"label": None}),  # String!: item nulled
+        ("{ maybeItems { main { size } } }", {"size": "big"}),  # only `size` is nulled
+        ("{ maybeItems { later { label } } }", {"label": None}),  # async, then nulled
+        ("{ maybeItems { pending { label } } }", {"label": None}),  # an awaited list item
+        ("{ maybeItems { named { name } } }", {"name": None}),  # through an interface
+    ],
+)
+def test_an_error_below_a_compiled_object_is_reported_where_graphql_core_reports_it(
+    query: str, bad: dict[str, Any]
+) -> None:
+    broken = _item(2, parts=[_part(1), _part(2, **bad)], main=_part(2, **bad))
+    broken.named = _part(3, **bad)
+    gateway, reference = _both(query, [_item(1), broken, _item(3)])
+    assert gateway == reference
+    assert gateway["errors"]
+    assert gateway["errors"][0]["path"][:2] == ["maybeItems", 1]
+
+
+def test_nested_plain_objects_take_no_resolve_info_each() -> None:
+    CountingExecutor.infos = 0
+    query = "{ items { parts { label size } main { label } named { name } } }"
+    gateway, _ = _both(query, [_item(n) for n in range(5)])
+    assert len(gateway["data"]["items"][4]["parts"]) == 2
+    # `items`, then one per `named` (an interface: graphql-core resolves its type)
+    assert CountingExecutor.infos == 1 + 5
+
+
+def test_an_object_of_the_wrong_class_gets_graphql_cores_error() -> None:
+    gateway, reference = _both("{ maybeItems { main { label } } }", [_item(1, main=_item(2))])
+    assert gateway == reference
+    assert "Expected value of type 'Part'" in gateway["errors"][0]["message"]
+
+
+class _Swapped(DifferentialExecutor):
+    """A compiled path with a bug: it answers every `count` with the next integer."""
+
+    @override
+    def execute_fields(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().execute_fields(*args, **kwargs)
+        if isinstance(result, dict) and isinstance(result.get("count"), int):
+            result["count"] += 1
+        return result
+
+
+def test_the_differential_mode_reports_a_compiled_result_that_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(differential.LOG_ENV, raising=False)  # not a difference to report
+    schema = strawberry.Schema(query=Query, execution_context_class=_Swapped)
+    resolve_without_wrappers(schema)
+    ITEMS[:] = [_item(1)]
+    before = len(differential.MISMATCHES)
+    result = asyncio.run(schema.execute("{ items { name count } }"))
+    assert result.errors is not None
+    assert result.errors[-1].message.startswith("Differential mismatch")
+    assert len(differential.MISMATCHES) == before + 1
+    assert '"count":2' in differential.MISMATCHES[-1]  # the compiled answer, reported
+    assert '"count":1' in differential.MISMATCHES[-1]  # and graphql-core's
+
+
+def test_the_differential_mode_passes_what_both_paths_agree_on() -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=DifferentialExecutor)
+    resolve_without_wrappers(schema)
+    ITEMS[:] = [_item(1), _item(2)]
+    compared = differential.COMPARED[0]
+    result = asyncio.run(schema.execute("{ items { name count parts { label } } }"))
+    assert result.errors is None
+    assert differential.COMPARED[0] == compared + 1

@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         "collections (default: 10); objects alive at startup are frozen out of "
         "collections. 0 leaves Python's schedule alone.",
     )
+    mongraph_execution: Literal["compiled", "graphql-core", "differential"] = Field(
+        default="compiled",
+        description="How operations execute: `compiled` (each field compiled once into a plan, "
+        "see docs/architecture.md), `graphql-core` (its interpreter, the reference), or "
+        "`differential` (tests: each query runs both ways and must give the same JSON).",
+    )
     mongraph_max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (else HTTP 413)."
     )

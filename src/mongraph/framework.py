@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, GraphQLSchema
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
@@ -36,12 +36,16 @@ from strawberry.types.unset import UnsetType
 from strawberry.utils.str_converters import to_camel_case
 
 # What each import relies on:
-# - GroupedFieldSet (graphql-core 3.3): the fields of one selection set by response name,
-#   the `grouped_field_set` of `ExecutionContext.execute_fields(parent_type, source_value,
-#   path, grouped_field_set, position_context)`, which execution/executor.py overrides.
+# - GroupedFieldSet, FieldDetailsList (graphql-core 3.3): the fields of one selection set
+#   by response name, the `grouped_field_set` of `ExecutionContext.execute_fields(
+#   parent_type, source_value, path, grouped_field_set, position_context)`, which
+#   execution/compiled.py overrides, calling `execute_field`, `complete_value`,
+#   `complete_awaitable_value`, `complete_awaitable_list_item_value`, `complete_leaf_value`,
+#   `collect_subfields`, `execute_collected_subfields`, `handle_field_error` and
+#   `settle_in_background` as graphql-core's own pass does.
 # - StrawberryGraphQLCoreExecutionContext (Strawberry >= 0.269): the execution context
-#   executor.py subclasses, overriding `execute_fields`, `execute_operation` and
-#   `build_per_event_executor` (one execution per distinct subscription selection).
+#   executor.py subclasses, overriding `execute_operation` and `build_per_event_executor`
+#   (one execution per distinct subscription selection).
 # - StreamResult: what `Schema.stream` yields (websocket.py runs queries over `start`).
 # - validate_document: what Strawberry's ValidationCache caches; api/schema.py caches it
 #   per schema instead of in Strawberry's module-wide cache.
@@ -71,6 +75,7 @@ __all__ = [
     "ASGIWebSocketAdapter",
     "BaseGraphQLWSHandler",
     "BaseRequestProtocol",
+    "FieldDetailsList",
     "GroupedFieldSet",
     "NonJsonMessageReceived",
     "NonTextMessageReceived",

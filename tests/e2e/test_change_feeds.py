@@ -228,6 +228,7 @@ async def test_a_dropped_socket_resumes_from_its_last_cursor_with_every_change_o
     await resumed.close()
 
 
+@pytest.mark.concurrent_writes
 async def test_a_read_then_a_subscription_after_its_change_cursor_misses_nothing(
     live: LiveServer, alice: MadeUser, store: Datastore
 ) -> None:

@@ -68,6 +68,7 @@ async def test_bad_paging_arguments_are_bad_user_input(
     assert await gql.error_codes(PAGE, {"id": conversation, **args}) == ["BAD_USER_INPUT"]
 
 
+@pytest.mark.concurrent_writes
 async def test_paging_while_messages_arrive_has_no_gaps_or_duplicates(gql: GraphQLClient) -> None:
     conversation = await create_conversation(gql)
     for i in range(5):
@@ -105,6 +106,7 @@ INBOX = """{ conversations(first: 50) { edges { node { title messageCount
   messages(last: 1) { edges { node { content { text } } } } } } } }"""
 
 
+@pytest.mark.counts_execution
 @pytest.mark.parametrize("conversations", [3, 30])
 async def test_inbox_sends_a_bounded_number_of_commands(
     gql: GraphQLClient, commands: CommandCounter, conversations: int

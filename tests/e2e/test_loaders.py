@@ -45,6 +45,7 @@ async def seed(store: Datastore, owner: MadeUser, projects: int, scenes: int, cl
     await insert_documents(store, docs)
 
 
+@pytest.mark.counts_execution
 @pytest.mark.parametrize(("projects", "scenes", "clips"), [(2, 2, 2), (10, 10, 10)])
 async def test_nested_query_sends_one_command_per_relation_field(
     gql: GraphQLClient,
@@ -77,6 +78,7 @@ async def test_nested_query_sends_one_command_per_relation_field(
     assert [c for c in commands.commands if c[1] not in STORYBOARD] == [("find", "users")]
 
 
+@pytest.mark.counts_execution
 async def test_total_count_is_computed_only_when_selected(
     gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
 ) -> None:

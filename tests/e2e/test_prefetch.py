@@ -74,6 +74,7 @@ def clip_names(data: dict[str, Any]) -> list[str]:
     ]
 
 
+@pytest.mark.counts_execution
 async def test_tasks_per_request_do_not_grow_with_the_fan_out(
     gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
 ) -> None:
@@ -99,6 +100,7 @@ async def test_tasks_per_request_do_not_grow_with_the_fan_out(
     assert created[6] == created[1], created
 
 
+@pytest.mark.counts_execution
 async def test_aliases_with_different_arguments_are_prefetched_separately(
     gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
 ) -> None:
@@ -197,6 +199,7 @@ LEDGERS = """{ users(first: 50) { edges { node {
 } } } }"""
 
 
+@pytest.mark.counts_execution
 async def test_a_page_of_users_prefetches_their_economy_and_ledger(
     http: httpx.AsyncClient, store: Datastore, admin: MadeUser, commands: CommandCounter
 ) -> None:

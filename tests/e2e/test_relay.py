@@ -434,6 +434,7 @@ async def test_every_connection_pages_backward_from_the_end(world: dict[str, Any
             assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], label
 
 
+@pytest.mark.counts_execution
 async def test_total_count_costs_one_command_only_when_selected_on_every_connection(
     world: dict[str, Any], commands: CommandCounter
 ) -> None:

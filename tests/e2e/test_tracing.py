@@ -44,6 +44,7 @@ def tree(spans: tuple[ReadableSpan, ...], root: ReadableSpan) -> list[Any]:
     return [root.name, sorted((tree(spans, c) for c in children), key=str)]
 
 
+@pytest.mark.counts_execution
 async def test_storyboard_tree_query_spans(
     store: Datastore,
     settings: Settings,

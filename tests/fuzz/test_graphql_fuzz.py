@@ -1,7 +1,9 @@
 """schemathesis generates queries and mutations for every root field of the live schema.
 
 Whatever it sends, the gateway answers with `data` or coded `errors`: never a 5xx,
-never a response without either, never a stack trace or driver message.
+never a response without either, never a stack trace or driver message. The gateway runs
+in the differential mode: every generated query also runs on graphql-core's executor, and
+the compiled path must have given the same JSON (execution/differential.py).
 `MONGRAPH_FUZZ_EXAMPLES` sets the examples per field (`make fuzz` runs a long form).
 """
 
@@ -37,12 +39,16 @@ LEAKS = ("Traceback", 'File "', "pymongo", "bson", "Errno", "127.0.0.1")
 class Gateway:
     url: str
     api_key: str
+    differences: Path
+    """Where the gateway lists the queries whose compiled result differed."""
 
 
 @pytest.fixture(scope="module")
-def gateway(mongodb_uri: str) -> Iterator[Gateway]:
-    """`mongraph serve` on a database of its own, with a user made by `mongraph create-user`."""
+def gateway(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """`mongraph serve` on a database of its own, with a user made by `mongraph create-user`,
+    in the differential mode."""
     db_name = f"fuzz_{uuid.uuid4().hex[:8]}"
+    differences = tmp_path_factory.mktemp("differential") / "differences.log"
     env = {
         **os.environ,
         "MONGODB_URI": mongodb_uri,
@@ -57,8 +63,12 @@ def gateway(mongodb_uri: str) -> Iterator[Gateway]:
         check=True,
     )
     api_key = created.stdout.strip().splitlines()[-1]
-    with gateway_process(mongodb_uri, db_name) as base:
-        yield Gateway(f"{base}/graphql", api_key)
+    differential = {
+        "MONGRAPH_EXECUTION": "differential",
+        "MONGRAPH_DIFFERENTIAL_LOG": str(differences),
+    }
+    with gateway_process(mongodb_uri, db_name, **differential) as base:
+        yield Gateway(f"{base}/graphql", api_key, differences)
     with MongoClient(mongodb_uri) as client:
         client.drop_database(db_name)
 
@@ -102,5 +112,6 @@ def test_every_generated_operation_gets_a_clean_answer(operation: Any, gateway: 
         for error in body.get("errors") or []:
             assert error["extensions"]["code"] in CODES, error
             assert not any(leak in error["message"] for leak in LEAKS), error
+        assert not gateway.differences.exists(), gateway.differences.read_text()
 
     answers_cleanly()

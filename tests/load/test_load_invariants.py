@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.economy import DEBIT_TYPES
@@ -336,6 +337,7 @@ def _raw_id(global_id: str) -> str:
     return decode_global_id(global_id)[1]
 
 
+@pytest.mark.concurrent_writes
 async def test_bounded_mixed_load_keeps_every_invariant(store: Datastore, mongodb_uri: str) -> None:
     admin = await make_user(store, "Admin", admin=True)
     users = [await make_user(store, f"User {i}") for i in range(USERS)]

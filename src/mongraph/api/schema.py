@@ -28,8 +28,10 @@ from strawberry.types import ExecutionContext
 from typing_extensions import override
 
 from ..config import Settings
+from ..execution.compiled import CompiledExecutor, compile_fields
 from ..execution.cost_sizes import costs_of, is_connection_type
-from ..execution.executor import GatewayExecutor, mark_plain_leaves
+from ..execution.differential import DifferentialExecutor
+from ..execution.executor import GatewayExecutor
 from ..execution.relation_fields import RELATIONS_KEY, FromDoc, RelationField, declared_relation
 from ..framework import (
     argument_converter,
@@ -51,6 +53,11 @@ from .subscription import Subscription
 __all__ = ["build_schema", "export_sdl", "resolve_without_wrappers"]
 
 _DOCUMENT_CACHE = 256
+_EXECUTORS: dict[str, type[GatewayExecutor]] = {
+    "compiled": CompiledExecutor,
+    "graphql-core": GatewayExecutor,
+    "differential": DifferentialExecutor,
+}
 
 
 class DocumentCache(ParserCache):
@@ -109,11 +116,12 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
     arguments, permissions) get graphql-core resolvers of their own, as Strawberry builds
     the schema's types: most fields of a big response are these.
 
-    - A field without resolver, permission or extension reads its attribute directly (the
-      scalar ones the executor answers in place, see executor.py).
+    - A field without resolver, permission or extension reads its attribute directly.
     - A declared relation field resolves through its declaration (relation_fields.py),
       which also learns the Python type of the objects it leads to; the type records its
       relation fields for the prefetch walk.
+
+    Both kinds are then compiled for the compiled execution path (execution/compiled.py).
     """
     for graphql_type in graphql_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
@@ -140,7 +148,7 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
             ):
                 field.resolve = _attribute(definition.python_name)
                 attributes[name] = definition.python_name
-        mark_plain_leaves(graphql_type, attributes)
+        compile_fields(graphql_type, attributes, relations)
         if relations:
             graphql_type.extensions = {**(graphql_type.extensions or {}), RELATIONS_KEY: relations}
 
@@ -181,7 +189,7 @@ def build_schema(
         subscription=Subscription,
         types=list(NODE_TYPES),
         extensions=extensions,
-        execution_context_class=GatewayExecutor,
+        execution_context_class=_EXECUTORS[settings.mongraph_execution],
         config=StrawberryConfig(
             auto_camel_case=True,
             scalar_map=SCALAR_MAP,

@@ -56,6 +56,7 @@ __all__ = [
     "Arg",
     "Args",
     "FromDoc",
+    "Pending",
     "RelationField",
     "Resolved",
     "Target",
@@ -69,6 +70,12 @@ R = TypeVar("R")
 Resolved: TypeAlias = R | Awaitable[R]
 Args = dict[str, Any]
 Target = tuple[Loader, Any]
+
+
+class Pending(NamedTuple):
+    """A relation's value still to load: the loader and key it waits for."""
+
+    target: Target
 
 
 class FromDoc:
@@ -167,7 +174,13 @@ class RelationField(ABC, Generic[R]):
         return resolve
 
     def resolve_raw(self, info: GraphQLResolveInfo[Any], doc: Any, args: Args) -> Resolved[R]:
-        ctx: RequestContext = info.context
+        value = self.resolve_loaded(info.context, doc, args)
+        if type(value) is Pending:
+            return self._load(info, doc, args, value.target)
+        return value  # type: ignore[return-value]
+
+    def resolve_loaded(self, ctx: RequestContext, doc: Any, args: Args) -> R | Pending:
+        """The field's value when nothing is left to load; otherwise `Pending`."""
         target = self.target(ctx, doc, args)
         if target is None:
             return self.build(ctx, doc, args, None)
@@ -175,7 +188,7 @@ class RelationField(ABC, Generic[R]):
         settled = loader.settled(key)
         if settled is not None:
             return self.build(ctx, doc, args, settled.result())
-        return self._load(info, doc, args, target)
+        return Pending(target)
 
     async def _load(self, info: GraphQLResolveInfo[Any], doc: Any, args: Args, target: Target) -> R:
         loader, key = target
