@@ -1,6 +1,7 @@
 """One server process of a benchmark run: `python -m bench.serve KIND --port P [--uri U --db D]`.
 
-KIND is `gateway` or `bare` (a minimal Strawberry app answering scenario 3 from memory).
+KIND is `gateway` or `bare` (a minimal Strawberry app answering scenario 3 from memory;
+`--workers N` runs it in N uvicorn worker processes, for bench/workers.py).
 The gateway runs as `mongraph serve` runs it, with the settings it has by default
 (`SHIPPED`): its logging set up the same way (a JSON request line per request, on stderr,
 which the harness sends to a file), metrics, the key cache, live updates, and uvicorn
@@ -33,6 +34,9 @@ DEADLINE = 600
 scenarios, and the 5 s that protects production from a stalled database would cut them off."""
 SHIPPED = {"mongraph_db_timeout": DEADLINE}
 """What the gateway's settings change from `mongraph serve`'s defaults: only the deadline."""
+
+BARE_APP = "bench.bare:app"
+"""bare.py's app as uvicorn's worker processes import it."""
 
 _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue"}
 
@@ -101,17 +105,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--uri", default="")
     parser.add_argument("--db", default="bench")
+    parser.add_argument("--workers", type=int, default=1, help="bare only (bench/workers.py)")
     args = parser.parse_args(argv)
     if args.kind == "bare":
         from .bare import app as bare_app
 
         # The gateway's own event loop, so that neither kind pays CPython's frame-stack
         # chunk churn by the luck of where its stack starts (mongraph/stack_room.py).
+        # With --workers N > 1, uvicorn's own worker processes, as `mongraph serve
+        # --workers N` runs the gateway (they import the app by name).
         uvicorn.run(
-            bare_app, host="127.0.0.1", port=args.port, loop=UVICORN_LOOP,
-            log_level="warning", access_log=False,
+            bare_app if args.workers == 1 else BARE_APP, host="127.0.0.1", port=args.port,
+            loop=UVICORN_LOOP, log_level="warning", access_log=False, workers=args.workers,
         )  # fmt: skip
         return 0
+    if args.workers != 1:
+        parser.error("--workers is for bare; the gateway's workers are `mongraph serve`'s")
     settings = Settings(mongodb_uri=args.uri, mongraph_db=args.db, **SHIPPED)
     configure_logging(settings.mongraph_log_format)
     uvicorn.run(gateway(settings), host="127.0.0.1", port=args.port, **uvicorn_options(settings))

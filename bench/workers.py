@@ -1,15 +1,19 @@
-"""Throughput of `mongraph serve --workers N` for a simple authenticated query.
+"""Throughput of `mongraph serve --workers N` for a simple authenticated query, and P3 at N.
 
-    make bench-workers            # N = 1, 2, 4; 15 s each after a 3 s warm-up
-    uv run python -m bench.workers --workers 1 2 --duration 5 --connections 16
+    make bench-workers            # N = 1, 2, 4; 3 rounds of 15 s each after a 3 s warm-up
+    uv run python -m bench.workers --workers 1 2 --duration 5 --connections 16 --json out.json
 
 Starts an in-memory SecantusDB, migrates it, creates a user with an API key, then for
-each N starts `mongraph serve --workers N` on it and drives it with `wrk` (Debian
-package `wrk`) in another process: POST /graphql `{ viewer { id displayName } }` with
-the key (the key lookup is one indexed `find`, cached 1 s per worker). Prints requests/s, latency
-percentiles and the CPU seconds each party used during the measured window, and the
-load average before each run (the machine may be shared: other processes' CPU use
-lowers every number here).
+each N starts `mongraph serve --workers N` on it and bare Strawberry (bench/bare.py) in
+N uvicorn workers on the same event loop as the bench's bare server (bench/serve.py),
+and drives each with `wrk` (Debian package `wrk`) in another process: POST /graphql
+`{ viewer { id displayName } }` with the key (the key lookup is one indexed `find`,
+cached 1 s per worker; bare Strawberry answers from memory and ignores the key).
+Gateway and bare alternate for `--rounds` rounds and each keeps its best, as bench/run.py
+measures the single-process P3 (this VM's speed drifts over minutes): P3 at N is the
+gateway's best requests/s ÷ bare's best. Prints requests/s, latency percentiles and the
+CPU seconds each party used during the measured window, and the load average before
+each run (the machine may be shared: other processes' CPU use lowers every number here).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -37,23 +42,61 @@ from mongraph.datastore.client import Datastore
 from mongraph.datastore.migrate import migrate_up
 from mongraph.embedded import EmbeddedServer
 
+from .run import P3_ROUNDS
+
 QUERY = "{ viewer { id displayName } }"
 DB = "bench"
 _TICKS = os.sysconf("SC_CLK_TCK")
+ROOT = Path(__file__).parent.parent
+SERVERS = ("gateway", "bare")
+
+
+def log(message: str) -> None:
+    print(f"[bench.workers {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
 class Run:
+    server: str
+    """`gateway` (`mongraph serve --workers N`) or `bare` (bench/bare.py in N workers)."""
     workers: int
+    round: int
     requests_per_second: float
     p50_ms: float
     p99_ms: float
     errors: int
-    gateway_cpu_s: float
+    server_cpu_s: float
     database_cpu_s: float
     wrk_cpu_s: float
     seconds: float
     load_before: float
+
+    def cpu_ms_per_request(self, cpu_s: float) -> float:
+        return 1000 * cpu_s / max(self.requests_per_second * self.seconds, 1)
+
+
+@dataclass
+class Comparison:
+    """Both servers at N workers: every round, and each server's best."""
+
+    workers: int
+    runs: list[Run] = field(default_factory=list)
+
+    def best(self, server: str) -> Run:
+        return max(
+            (run for run in self.runs if run.server == server),
+            key=lambda run: run.requests_per_second,
+        )
+
+    def rounds(self, server: str) -> str:
+        return ", ".join(
+            f"{run.requests_per_second:.0f}" for run in self.runs if run.server == server
+        )
+
+    @property
+    def p3(self) -> float:
+        """Gateway requests/s ÷ bare Strawberry requests/s, each its best round."""
+        return self.best("gateway").requests_per_second / self.best("bare").requests_per_second
 
 
 def free_port() -> int:
@@ -105,14 +148,23 @@ def start_gateway(uri: str, workers: int, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_ready(port: int, secret: str, workers: int) -> None:
+def start_bare(workers: int, port: int) -> subprocess.Popen[bytes]:
+    """bench/serve.py's bare server (its event loop and uvicorn options), in N workers."""
+    command = [sys.executable, "-m", "bench.serve", "bare", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_ready(
+    process: subprocess.Popen[bytes], name: str, port: int, secret: str, workers: int
+) -> None:
     """Every worker answers: as many consecutive good answers as 5 x workers."""
     deadline = time.monotonic() + 120
     good = 0
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
         while good < 5 * workers:
-            if time.monotonic() > deadline:
-                raise SystemExit("the gateway did not start")
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{name} did not start")
             try:
                 answer = client.post(
                     "/graphql",
@@ -142,92 +194,205 @@ def parse_wrk(output: str) -> tuple[float, float, float, int]:
     return rps, percentile("50"), percentile("99"), errors
 
 
-def measure(
-    server: EmbeddedServer, secret: str, script: Path, workers: int, args: argparse.Namespace
+def drive(
+    server: EmbeddedServer,
+    name: str,
+    process: subprocess.Popen[bytes],
+    port: int,
+    script: Path,
+    workers: int,
+    round_: int,
+    args: argparse.Namespace,
 ) -> Run:
-    port = free_port()
-    gateway = start_gateway(server.uri, workers, port)
+    """A warm-up, then one measured `wrk` window on a server that is already up."""
+    url = f"http://127.0.0.1:{port}/graphql"
+    wrk = ["wrk", "-t1", f"-c{args.connections}", "-s", str(script), "--latency", url]
+    if args.warmup > 0:
+        subprocess.run([*wrk[:1], f"-d{args.warmup}s", *wrk[1:]], check=True, capture_output=True)
+    load_before = os.getloadavg()[0]
+    assert server._process is not None
+    server_before = cpu_seconds(process.pid)
+    database_before = cpu_seconds(server._process.pid)
+    children_before = os.times()
+    started = time.monotonic()
+    result = subprocess.run(
+        [*wrk[:1], f"-d{args.duration}s", *wrk[1:]], check=True, capture_output=True, text=True
+    )
+    seconds = time.monotonic() - started
+    children_after = os.times()
+    rps, p50, p99, errors = parse_wrk(result.stdout)
+    if errors:
+        found = re.findall(r"^\s*(Non-2xx.*|Socket errors.*)$", result.stdout, re.M)
+        log(f"{name}, {workers} workers: {'; '.join(found)}")
+    return Run(
+        server=name,
+        workers=workers,
+        round=round_,
+        requests_per_second=rps,
+        p50_ms=p50,
+        p99_ms=p99,
+        errors=errors,
+        server_cpu_s=cpu_seconds(process.pid) - server_before,
+        database_cpu_s=cpu_seconds(server._process.pid) - database_before,
+        wrk_cpu_s=(children_after.children_user + children_after.children_system)
+        - (children_before.children_user + children_before.children_system),
+        seconds=seconds,
+        load_before=load_before,
+    )
+
+
+def compare(
+    server: EmbeddedServer, secret: str, script: Path, workers: int, args: argparse.Namespace
+) -> Comparison:
+    """The gateway and bare Strawberry at N workers, in alternating rounds.
+
+    Both are started together (they take seconds to import) and measured one at a time,
+    gateway then bare in every round, as bench/run.py measures P3: the machine's speed
+    drifts over minutes, and the ratio of two bests taken side by side is fairer than
+    that of two windows minutes apart.
+    """
+    ports = {name: free_port() for name in SERVERS}
+    processes = {
+        "gateway": start_gateway(server.uri, workers, ports["gateway"]),
+        "bare": start_bare(workers, ports["bare"]),
+    }
+    comparison = Comparison(workers)
     try:
-        wait_ready(port, secret, workers)
-        url = f"http://127.0.0.1:{port}/graphql"
-        wrk = ["wrk", "-t1", f"-c{args.connections}", "-s", str(script), "--latency", url]
-        subprocess.run([*wrk[:1], "-d3s", *wrk[1:]], check=True, capture_output=True)  # warm-up
-        load_before = os.getloadavg()[0]
-        assert server._process is not None
-        gateway_before = cpu_seconds(gateway.pid)
-        database_before = cpu_seconds(server._process.pid)
-        children_before = os.times()
-        started = time.monotonic()
-        result = subprocess.run(
-            [*wrk[:1], f"-d{args.duration}s", *wrk[1:]], check=True, capture_output=True, text=True
-        )
-        seconds = time.monotonic() - started
-        children_after = os.times()
-        rps, p50, p99, errors = parse_wrk(result.stdout)
-        return Run(
-            workers=workers,
-            requests_per_second=rps,
-            p50_ms=p50,
-            p99_ms=p99,
-            errors=errors,
-            gateway_cpu_s=cpu_seconds(gateway.pid) - gateway_before,
-            database_cpu_s=cpu_seconds(server._process.pid) - database_before,
-            wrk_cpu_s=(children_after.children_user + children_after.children_system)
-            - (children_before.children_user + children_before.children_system),
-            seconds=seconds,
-            load_before=load_before,
-        )
+        for name in SERVERS:
+            wait_ready(processes[name], name, ports[name], secret, workers)
+        for round_ in range(1, args.rounds + 1):
+            for name in SERVERS:
+                run = drive(
+                    server, name, processes[name], ports[name], script, workers, round_, args
+                )
+                log(
+                    f"{workers} workers, round {round_}/{args.rounds}, {name}: "
+                    f"{run.requests_per_second:.0f} requests/s, {run.errors} errors, "
+                    f"load {run.load_before:.2f}"
+                )
+                comparison.runs.append(run)
     finally:
-        gateway.terminate()
-        gateway.wait(timeout=60)
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=60)
+    return comparison
+
+
+def ceiling(run: Run, cpus: int) -> float:
+    """A model, not a measurement: min(cores / CPU per request of server + database + wrk,
+    workers / server CPU per request). A worker runs Python on one core at most."""
+    server_ms = run.cpu_ms_per_request(run.server_cpu_s)
+    total_ms = server_ms + run.cpu_ms_per_request(run.database_cpu_s)
+    total_ms += run.cpu_ms_per_request(run.wrk_cpu_s)
+    return min(cpus * 1000 / total_ms, run.workers * 1000 / server_ms)
+
+
+def print_tables(comparisons: list[Comparison], cpus: int) -> None:
+    print()
+    print(
+        "| workers | gateway requests/s | bare requests/s | P3 = gateway ÷ bare "
+        "| rounds: gateway requests/s | rounds: bare requests/s "
+        "| CPU ms/request: gateway | bare | bare ÷ gateway |"
+    )
+    print("|---:" * 9 + "|")
+    for c in comparisons:
+        gateway, bare = c.best("gateway"), c.best("bare")
+        gateway_ms = gateway.cpu_ms_per_request(gateway.server_cpu_s)
+        bare_ms = bare.cpu_ms_per_request(bare.server_cpu_s)
+
+        print(
+            f"| {c.workers} | {gateway.requests_per_second:.0f} "
+            f"| {bare.requests_per_second:.0f} | {c.p3:.2f} | {c.rounds('gateway')} "
+            f"| {c.rounds('bare')} | {gateway_ms:.2f} | {bare_ms:.2f} "
+            f"| {bare_ms / gateway_ms:.2f} |"
+        )
+    print(
+        "Each server's best round (gateway and bare alternate). The CPU columns are of that "
+        "round's server processes: bare ÷ gateway CPU per request is what P3 would be if "
+        "the server's CPU alone bounded both (wrk and the database take their share too)."
+    )
+    print()
+    print(
+        "| workers | server | requests/s | p50 ms | p99 ms | errors | CPU s: server "
+        "| database | wrk | CPU ms/request: server | database "
+        "| idle-machine ceiling, requests/s | load avg before |"
+    )
+    print("|---:|:---" + "|---:" * 11 + "|")
+    for c in comparisons:
+        for name in SERVERS:
+            run = c.best(name)
+            print(
+                f"| {run.workers} | {name} | {run.requests_per_second:.0f} "
+                f"| {run.p50_ms:.1f} | {run.p99_ms:.1f} | {run.errors} "
+                f"| {run.server_cpu_s:.1f} | {run.database_cpu_s:.1f} | {run.wrk_cpu_s:.1f} "
+                f"| {run.cpu_ms_per_request(run.server_cpu_s):.2f} "
+                f"| {run.cpu_ms_per_request(run.database_cpu_s):.2f} "
+                f"| {ceiling(run, cpus):.0f} | {run.load_before:.2f} |"
+            )
+    seconds = comparisons[0].runs[0].seconds
+    print(
+        f"CPU seconds over the {seconds:.0f} s window of the best round ({cpus} CPUs: "
+        f"{cpus * seconds:.0f} CPU s). The ceiling is a model from the CPU cost per "
+        "request, not a measurement: min(cores / CPU per request of server + database + wrk, "
+        "workers / server CPU per request)."
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds before each measurement")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1 + P3_ROUNDS,
+        help="alternating rounds of gateway and bare per N; each keeps its best (as bench.run)",
+    )
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--json", type=Path, help="also write every round's numbers here")
     args = parser.parse_args()
+    if min(args.workers) < 1 or args.duration < 1 or args.rounds < 1 or args.warmup < 0:
+        parser.error("workers, duration and rounds must be positive, warmup not negative")
     if shutil.which("wrk") is None:
         print("bench needs wrk: apt-get install wrk", file=sys.stderr)
         return 2
+    cpus = os.cpu_count() or 1
     print(
-        f"{os.cpu_count()} CPUs; query {QUERY!r}; {args.connections} connections, "
-        f"{args.duration} s per run"
+        f"{cpus} CPUs; query {QUERY!r}; {args.connections} connections, "
+        f"{args.rounds} rounds of gateway and bare per N, {args.duration} s each "
+        f"after {args.warmup} s of warm-up"
     )
     with EmbeddedServer(None) as server, tempfile.TemporaryDirectory() as tmp:
         secret: str = asyncio.run(prepare(server.uri))
         script = wrk_script(Path(tmp), secret)
-        runs = [measure(server, secret, script, n, args) for n in args.workers]
-    cpus = os.cpu_count() or 1
-    print()
-    print(
-        "| workers | requests/s | p50 ms | p99 ms | errors | CPU s: gateway | database | wrk "
-        "| CPU ms/request: gateway | database | idle-machine ceiling, requests/s "
-        "| load avg before |"
-    )
-    print("|---:" * 12 + "|")
-    for run in runs:
-        requests = run.requests_per_second * run.seconds
-        gateway_ms = 1000 * run.gateway_cpu_s / requests
-        database_ms = 1000 * run.database_cpu_s / requests
-        wrk_ms = 1000 * run.wrk_cpu_s / requests
-        # A worker runs Python on one core at most; all processes share the machine's cores.
-        ceiling = min(
-            cpus * 1000 / (gateway_ms + database_ms + wrk_ms), run.workers * 1000 / gateway_ms
+        comparisons = [compare(server, secret, script, n, args) for n in args.workers]
+    print_tables(comparisons, cpus)
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "cpus": cpus,
+                    "query": QUERY,
+                    "options": {k: v for k, v in vars(args).items() if k != "json"},
+                    "results": [
+                        {
+                            "workers": c.workers,
+                            "gateway_requests_per_second": c.best("gateway").requests_per_second,
+                            "bare_requests_per_second": c.best("bare").requests_per_second,
+                            "p3": c.p3,
+                            "runs": [asdict(run) for run in c.runs],
+                        }
+                        for c in comparisons
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
         )
-        print(
-            f"| {run.workers} | {run.requests_per_second:.0f} | {run.p50_ms:.1f} "
-            f"| {run.p99_ms:.1f} | {run.errors} | {run.gateway_cpu_s:.1f} "
-            f"| {run.database_cpu_s:.1f} | {run.wrk_cpu_s:.1f} | {gateway_ms:.2f} "
-            f"| {database_ms:.2f} | {ceiling:.0f} | {run.load_before:.2f} |"
-        )
-    print(
-        f"CPU seconds over the {runs[0].seconds:.0f} s window ({cpus} CPUs: "
-        f"{cpus * runs[0].seconds:.0f} CPU s). The ceiling is a model from the CPU cost per "
-        "request, not a measurement: min(cores / CPU per request of gateway + database + wrk, "
-        "workers / gateway CPU per request)."
-    )
+        log(f"results: {args.json}")
     return 0
 
 
