@@ -141,7 +141,7 @@ class Repository:
         self.coll = store.db[collection]
 
     def _parse(self, raw: Raw) -> Document:
-        return self.spec.document.model_validate(raw)
+        return self.spec.document.from_stored(raw)
 
     def _live(self, query: Raw, include_deleted: bool) -> Raw:
         if self.spec.soft_delete and not include_deleted:
@@ -316,9 +316,9 @@ async def by_ids_across(
             parent_of = RELATIONS[spec.read_via].parent if spec.read_via is not None else ""
             for raw in row.get(collection) or ():
                 for parent in raw.pop(_VIA, ()):
-                    parsed = COLLECTIONS[parent_of].document.model_validate(parent)
+                    parsed = COLLECTIONS[parent_of].document.from_stored(parent)
                     found[(parent_of, parent["_id"])] = parsed
-                found[(collection, raw["_id"])] = spec.document.model_validate(raw)
+                found[(collection, raw["_id"])] = spec.document.from_stored(raw)
     return found
 
 
