@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -24,16 +24,18 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 from typing_extensions import override
 
 from ..config import Settings
+from ..context import RequestContext
 from ..execution.compiled import CompiledExecutor, compile_fields
 from ..execution.cost_sizes import costs_of, is_connection_type
 from ..execution.differential import DifferentialExecutor
 from ..execution.executor import GatewayExecutor
 from ..execution.relation_fields import RELATIONS_KEY, FromDoc, RelationField, declared_relation
 from ..framework import (
+    OperationType,
     argument_converter,
     field_definition,
     graphql_schema,
@@ -96,6 +98,34 @@ class GatewaySchema(strawberry.Schema):
     trusted_documents: frozenset[str] | None = None
     """Set in trusted-only mode: the SHA-256 of each document that may run, whatever the
     entrance (HTTP refuses the others before parsing; this holds WebSockets to it too)."""
+
+    @override
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Executes, then lets the request's documents go: the result holds what the
+        response needs, and the loaders' pages would otherwise live while it is encoded and
+        sent (12 MB of 10,000 clips, a third of that request's peak)."""
+        try:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        finally:
+            if isinstance(context_value, RequestContext):
+                context_value.loaders.clear()
 
     @override
     def process_errors(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pymongo
+from bson.raw_bson import RawBSONDocument
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -56,6 +57,10 @@ class Datastore:
         """How long the changes written through this store are kept (`change_log.py`)."""
         self._writers = WriterQueues()
         self.db: AsyncDatabase[Doc] = client[db_name]
+        self.raw_db: AsyncDatabase[RawBSONDocument] = self.db.with_options(
+            self.db.codec_options.with_options(document_class=RawBSONDocument)
+        )
+        """The same database, its replies' documents left as BSON to decode one by one."""
         self.cursors = CursorCodec(cursor_secret)
         self.monitor = monitor or Monitor()
         """The client's command and pool events (metrics and tracing attach to it)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
 from bson import Decimal128, ObjectId
 from pydantic import (
@@ -17,6 +17,9 @@ from pydantic import (
     SerializationInfo,
 )
 from pydantic.alias_generators import to_camel
+from typing_extensions import override
+
+from .shared_names import SharedNames, share_names
 
 __all__ = [
     "ENTRIES_PER_ACCOUNT",
@@ -73,6 +76,20 @@ class _Model(BaseModel):
         arbitrary_types_allowed=True,
         extra="ignore",
     )
+
+    @classmethod
+    def from_stored(cls, raw: dict[str, Any]) -> Self:
+        """A document as read from the database: validated, its field names shared with
+        the other documents of its shape (`SharedNames`)."""
+        model = cls.model_validate(raw)
+        share_names(model)
+        return model
+
+    @override
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(self.__pydantic_fields_set__) is SharedNames:
+            object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        super().__setattr__(name, value)
 
     def to_mongo(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True)

@@ -42,16 +42,21 @@ class PageRequest:
 
 class LazyCursors(Sequence[str]):
     """The cursors of a page's rows, each signed only when asked for: most queries
-    select no `cursor`, and signing one per row was a tenth of a big response's CPU."""
+    select no `cursor`, and signing one per row was a tenth of a big response's CPU.
+    Keeps the rows' sort values only, not the rows (the raw documents, as big again as
+    the parsed ones, would live as long as the page)."""
 
     def __init__(
         self, codec: CursorCodec, ordering: str, sort: SortSpec, rows: list[dict[str, Any]]
     ) -> None:
-        self._codec, self._ordering, self._sort, self._rows = codec, ordering, sort, rows
+        self._codec, self._ordering = codec, ordering
+        # one list per sort key, `_id` last (as `sort_values`): 8 bytes a row and key
+        self._columns = [[row.get(name) for row in rows] for name, _ in sort]
+        self._columns.append([row["_id"] for row in rows])
 
     @override
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._columns[-1])
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -61,7 +66,7 @@ class LazyCursors(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]
-        return self._codec.encode(self._ordering, sort_values(self._rows[index], self._sort))
+        return self._codec.encode(self._ordering, tuple(c[index] for c in self._columns))
 
 
 @dataclass(frozen=True)

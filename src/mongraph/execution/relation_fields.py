@@ -304,16 +304,23 @@ class _Prefetch:
     async def _field(
         self, spec: RelationField[Any], targets: list[Target], node: FieldNode
     ) -> None:
-        results = await asyncio.gather(
-            *(loader.load(key) for loader, key in targets), return_exceptions=True
-        )
+        results = await _loaded([loader.load(key) for loader, key in targets])
         if spec.child is None:
             return
-        unique = {
-            id(doc): doc
-            for result in results
-            if not isinstance(result, BaseException)
-            for doc in spec.children(result)
-        }
+        unique = {id(doc): doc for result in results for doc in spec.children(result)}
         sets = self.selections.below([node], spec.connection)
         await self.below(spec.child, list(unique.values()), sets)
+
+
+async def _loaded(futures: list[asyncio.Future[Any]]) -> list[Any]:
+    """The results of the loads that succeeded (a failed one is left to its field's resolver,
+    which reports it at its own path).
+
+    Awaited with `asyncio.wait`, not `gather`: the future that wakes the request's task stays
+    referenced by the event loop's running handle until the task next yields, and when that
+    is the last load, the task goes on to execute and encode the whole response in that
+    step. A gather's future would hold every page of the level (10,000 clips) through the
+    encoding, after the loaders have let them go; `wait`'s holds None."""
+    if futures:
+        await asyncio.wait(futures)
+    return [f.result() for f in futures if not f.cancelled() and f.exception() is None]
