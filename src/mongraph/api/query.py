@@ -75,7 +75,7 @@ class Query:
             return None
         if ctx.wrote:  # a payload's `query`: the account as this request's writes left it
             return await ident.get_user(ctx, encode_global_id("User", viewer.user.id))
-        return User.from_doc(viewer.user)
+        return ident.viewer_user(viewer.user)
 
     @strawberry.field(description="A user by id: yourself, or anyone for admins; else null.")
     async def user(
