@@ -131,7 +131,9 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, list):
             return parsed  # refused as a batch by Strawberry before it gets here
-        document_id = await document_id_in(request.method, request.query_params, request.get_body)
+        document_id = await document_id_in(
+            request.method, lambda: request.query_params, request.get_body
+        )
         return NamedRequest(**vars(parsed), document_id=document_id)
 
     @override

@@ -21,7 +21,7 @@ from strawberry.types import ExecutionContext
 from typing_extensions import override
 
 from ..execution.limits import enforce_limits, limit_parsing, refuse_untrusted
-from ..framework import SchemaExtensionsRunner
+from ..framework import OperationType, SchemaExtensionsRunner
 from .auth import (
     authenticate_operation,
     forget_keys_after_mutation,
@@ -54,6 +54,7 @@ class OperationPipeline(SchemaExtension):
 
     def __init__(self) -> None:
         self.cost: int | None = None
+        self.operation_type: OperationType | None = None
 
     # The steps. `PipelineRunner` calls them; Strawberry's own runner, the hooks below.
 
@@ -87,16 +88,18 @@ class OperationPipeline(SchemaExtension):
             )
 
     async def begin_execution(self) -> None:
+        # Strawberry finds the operation again each time its `operation_type` is read.
+        self.operation_type = operation_type = self.execution_context.operation_type
         # A request refused for its shape costs no database command (no key lookup).
-        subscriptions_over_websocket_only(self.execution_context)
+        subscriptions_over_websocket_only(self.execution_context, operation_type)
         refuse_untrusted(self.execution_context)
         self.cost = enforce_limits(self.execution_context)
         await authenticate_operation(self.execution_context)
         record_viewer(self.execution_context)
-        refuse_subscription(self.execution_context)
+        refuse_subscription(self.execution_context, operation_type)
 
     def end_execution(self) -> None:
-        forget_keys_after_mutation(self.execution_context)
+        forget_keys_after_mutation(self.execution_context, self.operation_type)
 
     def stream_result(self, result: Any) -> None:
         """Subscription events: each is coded and masked the same way."""
