@@ -53,3 +53,33 @@ def test_startup_sets_the_young_and_middle_generation_thresholds_and_freezes(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == expected
+
+
+BETWEEN = """
+import gc, sys
+from mongraph.collector import between_requests, tune_collector
+
+tune_collector(int(sys.argv[1]))
+gc.collect()
+kept = [[] for _ in range(int(sys.argv[2]))]  # young objects, as a request leaves them
+before = gc.get_count()[0]
+between_requests()
+print(gc.get_count()[0] < before)
+"""
+
+
+@pytest.mark.parametrize(
+    ("threshold", "young", "collected"),
+    [("50000", 6000, True), ("50000", 3000, False), ("0", 6000, False)],
+)
+def test_between_requests_the_young_generation_is_collected_past_a_tenth(
+    threshold: str, young: int, collected: bool
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BETWEEN, threshold, str(young)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(collected)

@@ -29,7 +29,6 @@ def _no_hub() -> Hub:
 class RequestContext:
     store: Datastore
     settings: Settings
-    loaders: Loaders
     viewer_or_none: Viewer | None
     auth_error: DomainError | None = None
     """Set when credentials were sent but rejected: every operation fails with it."""
@@ -52,13 +51,23 @@ class RequestContext:
     wrote: bool = False
     """Whether a mutation of this request ran (`resolvers.common.attempt`): reads after it
     (a payload's `query { viewer }`) see the viewer's account as the write left it."""
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's loaders, made when first used (most small requests load nothing
+        through them), bound to the viewer's read scope; nobody's before authentication."""
+        if self._loaders is None:
+            viewer = self.viewer_or_none
+            scope = Scope.nobody() if viewer is None else viewer.read_scope
+            self._loaders = Loaders(self.store, scope)
+        return self._loaders
 
     def for_operation(self) -> RequestContext:
         """A fresh context for one operation of this connection, as an HTTP request gets:
         its credentials authenticated again (through the key cache), its own loaders."""
-        return replace(
+        return replace(  # its loaders made anew when first used
             self,
-            loaders=Loaders(self.store, Scope.nobody()),
             viewer_or_none=None,
             auth_error=None,
             authenticated=False,
@@ -87,7 +96,7 @@ class RequestContext:
             return
         self.viewer_or_none = viewer
         if viewer is not None:
-            self.loaders = Loaders(self.store, viewer.read_scope)
+            self._loaders = None  # any made before: nobody's scope; the next are the viewer's
 
     @property
     def viewer(self) -> Viewer:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, GraphQLSchema
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 from strawberry.schema.schema import (
@@ -47,8 +48,12 @@ from strawberry.utils.str_converters import to_camel_case
 #   executor.py subclasses, overriding `execute_operation` and `build_per_event_executor`
 #   (one execution per distinct subscription selection).
 # - StreamResult: what `Schema.stream` yields (websocket.py runs queries over `start`).
-# - validate_document: what Strawberry's ValidationCache caches; api/schema.py caches it
-#   per schema instead of in Strawberry's module-wide cache.
+# - validate_document: what Strawberry's ValidationCache caches; api/documents.py caches
+#   it per schema instead of in Strawberry's module-wide cache.
+# - SchemaExtensionsRunner: what `Schema.create_extensions_runner(execution_context,
+#   extensions)` returns and `Schema.execute`/`subscribe` enter around each step
+#   (`operation()`, `parsing()`, `validation()`, `executing()`, `on_stream_result(result)`,
+#   `get_extensions_results(ctx)`); api/pipeline.py's runner calls the pipeline's steps.
 # - GraphQLCoreConverter.DEFINITION_BACKREF: the key under which the converter records a
 #   field's StrawberryField (and a type's definition) in the graphql-core `extensions`.
 # - StrawberryField, StrawberryObjectDefinition: a declared relation field is a
@@ -82,6 +87,7 @@ __all__ = [
     "OperationType",
     "PreExecutionError",
     "ScalarDefinition",
+    "SchemaExtensionsRunner",
     "StrawberryField",
     "StrawberryGraphQLCoreExecutionContext",
     "StrawberryObjectDefinition",

@@ -26,7 +26,6 @@ from .auth import KeyCache
 from .config import Settings
 from .context import RequestContext
 from .datastore.client import Datastore
-from .datastore.repository import Scope
 from .errors import ErrorCode
 from .framework import UnsetType
 from .graphiql import CONTENT_SECURITY_POLICY, GraphiQLPage
@@ -36,7 +35,6 @@ from .http_refusals import (
     names_a_mutation,
 )
 from .live import Hub
-from .loaders import Loaders
 from .media import GRAPHQL_RESPONSE, negotiate, prefers_graphql_response, request_error_status
 from .observability import record_errors
 from .origins import OriginPolicy
@@ -122,8 +120,9 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     @override
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """Not for a GET that names its document (a persisted query or a documentId)."""
-        named = {"documentId", "extensions"} & set(request.query_params)
-        return not named and super().should_render_graphql_ide(request)
+        if not super().should_render_graphql_ide(request):
+            return False  # a POST, at no cost (its query string is never parsed)
+        return not {"documentId", "extensions"} & set(request.query_params)
 
     @override
     async def parse_http_body(
@@ -132,7 +131,9 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, list):
             return parsed  # refused as a batch by Strawberry before it gets here
-        document_id = await document_id_in(request.method, request.query_params, request.get_body)
+        document_id = await document_id_in(
+            request.method, lambda: request.query_params, request.get_body
+        )
         return NamedRequest(**vars(parsed), document_id=document_id)
 
     @override
@@ -219,7 +220,6 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         context = RequestContext(
             store=store,
             settings=self._settings,
-            loaders=Loaders(store, Scope.nobody()),
             viewer_or_none=None,
             authorization=request.headers.get("authorization"),
             request=request,

@@ -97,10 +97,11 @@ def load_manifest(path: Path) -> dict[str, str]:
     return manifest
 
 
-async def document_id_in(method: str, params: Any, body: Callable[[], Any]) -> object:
-    """The request's `documentId` (GET parameter or JSON body member), unchecked."""
+async def document_id_in(method: str, params: Callable[[], Any], body: Callable[[], Any]) -> object:
+    """The request's `documentId` (GET parameter or JSON body member), unchecked; `params`
+    gives the query parameters (only a GET's are parsed)."""
     if method == "GET":
-        return params.get("documentId")
+        return params().get("documentId")
     raw: bytes | str = await body()
     if b"documentId" not in (raw if isinstance(raw, bytes) else raw.encode()):
         return None  # most bodies: no second look at the JSON

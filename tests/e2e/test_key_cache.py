@@ -143,3 +143,22 @@ async def test_the_cache_keeps_a_bounded_number_of_keys() -> None:
         cache.put(f"k{n}", user)
     cache.put("k3", user)  # full of live entries: start over
     assert [cache.get(f"k{n}") for n in range(4)] == [None, None, None, user]
+
+
+async def test_the_viewer_follows_its_account_through_the_cache(
+    cached_http: httpx.AsyncClient, alice: MadeUser, bob: MadeUser
+) -> None:
+    """Requests of a cached key share the account they were given, never another's, and
+    see it as a mutation left it."""
+    query = "{ viewer { displayName apiKeys { name } } }"
+    as_alice, as_bob = (
+        GraphQLClient(cached_http, alice.secret),
+        GraphQLClient(cached_http, bob.secret),
+    )
+    for _ in range(2):
+        assert (await as_alice.ok(query))["viewer"]["displayName"] == "Alice"
+        assert (await as_bob.ok(query))["viewer"]["displayName"] == "Bob"
+    before = [k["name"] for k in (await as_alice.ok(query))["viewer"]["apiKeys"]]
+    await as_alice.ok('mutation { createApiKey(input: {name: "second"}) { secret } }')
+    after = [k["name"] for k in (await as_alice.ok(query))["viewer"]["apiKeys"]]
+    assert after == [*before, "second"]

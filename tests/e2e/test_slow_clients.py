@@ -71,6 +71,44 @@ async def test_a_connection_that_never_sends_a_request_is_closed(address: str) -
     writer.close()
 
 
+async def test_a_head_over_16_kib_is_refused_with_400(address: str) -> None:
+    """However fast it comes: the parser would otherwise keep a header's pieces forever."""
+    reader, writer = await connect(address)
+    writer.write(HEAD + b"X-Padding: ")
+    for _ in range(5):
+        writer.write(b"a" * 4096)
+        await writer.drain()
+        await asyncio.sleep(0.02)
+    received = await until_closed(reader)
+    writer.close()
+    assert received.startswith(b"HTTP/1.1 400 ")
+
+
+async def test_a_big_head_that_arrives_whole_is_served(address: str, alice: MadeUser) -> None:
+    """The bound is on a head still incomplete, as h11's was: 12 KiB of cookies pass."""
+    reader, writer = await connect(address)
+    writer.write(
+        HEAD
+        + b"Cookie: "
+        + b"c" * 12 * 1024
+        + f"\r\nAuthorization: Bearer {alice.secret}\r\nContent-Length: {len(QUERY)}\r\n".encode()
+        + b"Connection: close\r\n\r\n"
+        + QUERY
+    )
+    received = await until_closed(reader)
+    writer.close()
+    assert received.startswith(b"HTTP/1.1 200 ")
+    assert b'"displayName":"Alice"' in received
+
+
+async def test_an_http_1_1_request_without_host_is_refused_with_400(address: str) -> None:
+    reader, writer = await connect(address)
+    writer.write(b"POST /graphql HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")
+    received = await until_closed(reader)
+    writer.close()
+    assert received.startswith(b"HTTP/1.1 400 ")
+
+
 async def test_a_body_that_trickles_in_is_refused_with_a_coded_408(address: str) -> None:
     reader, writer = await connect(address)
     writer.write(HEAD + f"Content-Length: {len(QUERY)}\r\n\r\n".encode())

@@ -47,24 +47,28 @@ async def authenticate_operation(execution_context: ExecutionContext) -> None:
         execution_context.result = ExecutionResult(data=None, errors=[error])
 
 
-def forget_keys_after_mutation(execution_context: ExecutionContext) -> None:
+def forget_keys_after_mutation(
+    execution_context: ExecutionContext, operation_type: OperationType | None
+) -> None:
     """After execution: a mutation may have revoked a key or changed an account, so this
     process forgets every cached key at once; other processes within the cache's TTL."""
     context = execution_context.context
     if (
         isinstance(context, RequestContext)
         and context.keys is not None
-        and execution_context.operation_type is OperationType.MUTATION
+        and operation_type is OperationType.MUTATION
     ):
         context.keys.clear()
 
 
-def subscriptions_over_websocket_only(execution_context: ExecutionContext) -> None:
+def subscriptions_over_websocket_only(
+    execution_context: ExecutionContext, operation_type: OperationType
+) -> None:
     """A subscription sent over HTTP is the client's mistake (its result would be a stream
     the request cannot carry): refused with the way to send it, before anything runs."""
     context = execution_context.context
     if (
-        execution_context.operation_type is OperationType.SUBSCRIPTION
+        operation_type is OperationType.SUBSCRIPTION
         and isinstance(context, RequestContext)
         and not context.over_websocket
     ):
@@ -76,13 +80,13 @@ def subscriptions_over_websocket_only(execution_context: ExecutionContext) -> No
         execution_context.result = ExecutionResult(data=None, errors=[error])
 
 
-def refuse_subscription(execution_context: ExecutionContext) -> None:
+def refuse_subscription(execution_context: ExecutionContext, operation_type: OperationType) -> None:
     """A subscription refused before execution (its limits, its credentials) raises here:
     Strawberry runs a subscription whatever result the hooks set, but not past an error."""
     result = execution_context.result
     context = execution_context.context
     if (
-        execution_context.operation_type is OperationType.SUBSCRIPTION
+        operation_type is OperationType.SUBSCRIPTION
         and isinstance(context, RequestContext)
         and context.over_websocket  # over HTTP `execute` runs it, and honours the result
         and result is not None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import strawberry
@@ -17,12 +15,7 @@ from graphql import (
     get_named_type,
     specified_scalar_types,
 )
-from strawberry.extensions import (
-    AddValidationRules,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from typing_extensions import override
@@ -36,19 +29,20 @@ from ..execution.executor import GatewayExecutor
 from ..execution.relation_fields import RELATIONS_KEY, FromDoc, RelationField, declared_relation
 from ..framework import (
     OperationType,
+    SchemaExtensionsRunner,
     argument_converter,
     field_definition,
     graphql_schema,
     is_default_resolver,
     type_origin,
-    validate_document,
 )
 from ..resolvers.nodes import NODE_TYPES
 from ..schema.scalars import SCALAR_MAP
+from .documents import DocumentCache
 from .errors import log_unexpected
 from .hidden_names import NameMask
 from .mutation import Mutation
-from .pipeline import OperationPipeline
+from .pipeline import OperationPipeline, PipelineRunner
 from .query import Query
 from .subscription import Subscription
 
@@ -60,34 +54,6 @@ _EXECUTORS: dict[str, type[GatewayExecutor]] = {
     "graphql-core": GatewayExecutor,
     "differential": DifferentialExecutor,
 }
-
-
-class DocumentCache(ParserCache):
-    """Strawberry's parser cache, except that a document that does not parse (or is over
-    the token limit) is left to Strawberry's own parse, which reports it as usual."""
-
-    @override
-    def on_parse(self) -> Iterator[None]:
-        with contextlib.suppress(GraphQLError):
-            self.execution_context.graphql_document = self.cached_parse_document(
-                self.execution_context.query, **self.execution_context.parse_options
-            )
-        yield
-
-
-def validation_cache(maxsize: int) -> Callable[[], SchemaExtension]:
-    """Strawberry's ValidationCache with a cache of this schema's own. Strawberry shares
-    one module-level cache among every schema built with the same size, keyed by the
-    schema: each schema a process ever built stayed alive in it (a test session builds
-    one per test: 256 schemas, over a million objects for each full collection)."""
-    cached = lru_cache(maxsize=maxsize)(validate_document)
-
-    class SchemaValidationCache(ValidationCache):
-        def __init__(self) -> None:
-            SchemaExtension.__init__(self)
-            self.cached_validate_document = cached
-
-    return SchemaValidationCache
 
 
 class GatewaySchema(strawberry.Schema):
@@ -132,6 +98,14 @@ class GatewaySchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_unexpected(errors)
+
+    @override
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        if len(extensions) == 1 and isinstance(extensions[0], OperationPipeline):
+            return PipelineRunner(execution_context, extensions[0])
+        return super().create_extensions_runner(execution_context, extensions)
 
 
 def _attribute(name: str) -> Callable[..., Any]:
@@ -205,20 +179,11 @@ def build_schema(
     """The schema; `settings` switch introspection and field suggestions (see docs/security.md);
     with `trusted_documents` (hashes) no other document runs."""
     settings = settings or Settings()
-    # Parsed and validated documents are cached by their text (clients send the same few).
-    extensions: list[Any] = [
-        OperationPipeline,
-        lambda: DocumentCache(maxsize=_DOCUMENT_CACHE),
-        validation_cache(_DOCUMENT_CACHE),
-    ]
-    if not settings.mongraph_introspection:
-        extensions.insert(1, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=list(NODE_TYPES),
-        extensions=extensions,
         execution_context_class=_EXECUTORS[settings.mongraph_execution],
         config=StrawberryConfig(
             auto_camel_case=True,
@@ -227,6 +192,10 @@ def build_schema(
         ),
     )
     schema.trusted_documents = trusted_documents
+    # Parsed and validated documents are cached by their text (clients send the same few).
+    documents = DocumentCache(graphql_schema(schema), _DOCUMENT_CACHE)
+    rules = () if settings.mongraph_introspection else (NoSchemaIntrospectionCustomRule,)
+    schema.extensions = (OperationPipeline.for_schema(documents, rules),)
     resolve_without_wrappers(schema)
     costs_of(graphql_schema(schema))  # the sizes the cost model uses, once, at startup
     if not settings.mongraph_introspection and not settings.mongraph_dev:

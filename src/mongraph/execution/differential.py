@@ -50,8 +50,8 @@ class DifferentialExecutor(CompiledExecutor):
         reference = self.build_per_event_executor(self.root_value)
         reference.__class__ = GatewayExecutor
         if isinstance(self.context_value, RequestContext):
-            ctx = self.context_value
-            reference.context_value = replace(ctx, loaders=ctx.loaders.fresh())
+            # A copy of the request's context makes loaders of its own when first used.
+            reference.context_value = replace(self.context_value)
         compiled = super().execute_operation(serially)
         return _compared(self, compiled, reference, serially)
 

@@ -70,10 +70,6 @@ class Loaders:
         self._built: dict[tuple[Callable[[Any], Any], int], Any] = {}
         self._unrestricted: Loaders | None = None
 
-    def fresh(self) -> Loaders:
-        """New loaders with the same scope, holding nothing yet."""
-        return Loaders(self._store, self._scope)
-
     def clear(self) -> None:
         """Forgets everything loaded: after a write, later reads must see it."""
         self._loaders.clear()

@@ -8,6 +8,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..collector import between_requests
 from .request import RequestInfo, begin, end
 from .telemetry import Telemetry
 
@@ -70,3 +71,4 @@ class RequestObserver:
             if info.client_gone:
                 status = CLIENT_CLOSED_REQUEST
             self.telemetry.finish(info, scope, status, seconds, span)
+            between_requests()

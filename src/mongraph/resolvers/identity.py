@@ -51,7 +51,16 @@ __all__ = [
     "set_user_status",
     "unlink_identity",
     "user_by_identity",
+    "viewer_user",
 ]
+
+_VIEWER_USERS_MAX = 1024
+_viewer_users: dict[int, tuple[UserDoc, User]] = {}
+"""The `User` built from each recent account document of an authenticated viewer, by the
+document's identity. The key cache hands every request of a key the same document until
+it expires or a mutation clears it (then a new document, a new `User`): building a `User`
+(its identities, wallets and keys) was a twentieth of the smallest request's CPU. The
+objects are never changed, so requests may share them."""
 
 
 def require_admin(ctx: RequestContext) -> None:
@@ -74,6 +83,18 @@ def _target(ctx: RequestContext, user_id: object) -> Any:
 def _admin_only(ctx: RequestContext, why: str = "admins only") -> None:
     if not ctx.viewer.is_admin:
         raise Forbidden(why)
+
+
+def viewer_user(doc: UserDoc) -> User:
+    """The viewer's own account as a `User` (the document authentication gave)."""
+    entry = _viewer_users.get(id(doc))
+    if entry is not None and entry[0] is doc:  # the entry holds its document: no id reuse
+        return entry[1]
+    if len(_viewer_users) >= _VIEWER_USERS_MAX:
+        _viewer_users.clear()
+    user = User.from_doc(doc)
+    _viewer_users[id(doc)] = (doc, user)
+    return user
 
 
 async def get_user(ctx: RequestContext, global_id: str) -> User | None:
