@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
+@pytest.mark.counts_execution
 def test_bench_smoke_runs_every_scenario_and_keeps_command_counts(tmp_path: Path) -> None:
     report = tmp_path / "performance.md"
     env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}  # own server, own data

@@ -88,6 +88,7 @@ async def test_a_clip_filter_naming_another_type_is_refused(gql: GraphQLClient) 
     assert body["errors"][0]["path"] == ["node", "clips"]
 
 
+@pytest.mark.counts_execution
 async def test_filtered_clips_of_many_scenes_cost_one_command(
     gql: GraphQLClient, commands: CommandCounter
 ) -> None:

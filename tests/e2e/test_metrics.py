@@ -22,6 +22,7 @@ TREE = """query StoryboardTree { projects(first: 10) { edges { node { name
     clips(first: 10) { edges { node { name character { name } } } } } } } } } } }"""
 
 
+@pytest.mark.counts_execution
 async def test_a_storyboard_query_is_counted_with_its_commands_and_batches(
     http: httpx.AsyncClient, gql: GraphQLClient, commands: CommandCounter
 ) -> None:

@@ -161,6 +161,7 @@ async def test_a_bad_argument_below_is_reported_at_its_own_path(
     assert [c for c in commands.on(*STORYBOARD) if c[1] == "clips"] == []
 
 
+@pytest.mark.counts_execution
 async def test_nodes_of_several_types_prefetch_each_types_relations(
     gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
 ) -> None:

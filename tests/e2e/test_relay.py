@@ -54,6 +54,7 @@ def storyboard(owner: MadeUser, tag: str, projects: int) -> list[Document]:
     return docs
 
 
+@pytest.mark.counts_execution
 async def test_fifty_nodes_of_four_types_cost_one_command(
     gql: GraphQLClient,
     store: Datastore,
@@ -166,6 +167,7 @@ async def test_every_node_type_is_reachable_by_id(
     }
 
 
+@pytest.mark.counts_execution
 async def test_nodes_of_six_types_cost_one_command_messages_included(
     gql: GraphQLClient, commands: CommandCounter
 ) -> None:

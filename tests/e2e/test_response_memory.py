@@ -75,6 +75,7 @@ async def big_response(store: Datastore, alice: MadeUser, http: httpx.AsyncClien
     return request
 
 
+@pytest.mark.counts_execution
 async def test_peak_memory_of_a_big_response_is_a_small_multiple_of_it(
     big_response: Request,
 ) -> None:
