@@ -40,7 +40,7 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution import get_argument_values
-from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from graphql.pyutils import AwaitableOrValue, Path
 from typing_extensions import override
 
 from ..framework import FieldDetailsList, GroupedFieldSet
@@ -53,6 +53,7 @@ from .completion import (
     SETTLED,
     FieldPlan,
     completed_later,
+    gathered,
     plain,
 )
 from .executor import GatewayExecutor
@@ -165,7 +166,7 @@ class CompiledExecutor(GatewayExecutor):
             raise
         if not awaitable_fields:
             return results
-        return _gathered_fields(self, results, awaitable_fields)
+        return gathered(results, awaitable_fields)
 
     def _execute_planned(
         self, plan: FieldPlan, source: Any, details: FieldDetailsList, path: Path
@@ -228,15 +229,3 @@ class CompiledExecutor(GatewayExecutor):
         """graphql-core's `complete_value` of this value, with the field's resolve info."""
         info = self.field_info(plan, details, field_path)
         return self.complete_value(return_type, details, info, path, value, None)
-
-
-async def _gathered_fields(
-    executor: CompiledExecutor, results: dict[str, Any], awaitable_fields: list[str]
-) -> dict[str, Any]:
-    if len(awaitable_fields) == 1:
-        name = awaitable_fields[0]
-        results[name] = await results[name]
-        return results
-    awaited = await gather_with_cancel(*(results[n] for n in awaitable_fields))
-    results.update(zip(awaitable_fields, awaited, strict=True))
-    return results

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from math import isfinite
 from types import GeneratorType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from graphql import (
     GRAPHQL_MAX_INT,
@@ -44,6 +44,7 @@ __all__ = [
     "Completing",
     "FieldPlan",
     "completed_later",
+    "gathered",
     "plain",
 ]
 
@@ -249,20 +250,25 @@ def _list(return_type: GraphQLList[Any], inner: Completer) -> Completer:
             raise
         if not awaitable_indices:
             return completed
-        return _gathered_items(completed, awaitable_indices)
+        return gathered(completed, awaitable_indices)
 
     return complete
 
 
-async def _gathered_items(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
-    if len(awaitable_indices) == 1:
-        index = awaitable_indices[0]
-        completed[index] = await completed[index]
-        return completed
-    awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
-    for index, item in zip(awaitable_indices, awaited, strict=True):
-        completed[index] = item
-    return completed
+C = TypeVar("C", list[Any], dict[str, Any])
+
+
+async def gathered(values: C, pending: list[Any]) -> C:
+    """`values` with the awaitables at the `pending` indices or keys replaced by their
+    results, awaited together (graphql-core's gather for a list or an object)."""
+    if len(pending) == 1:
+        key = pending[0]
+        values[key] = await values[key]
+        return values
+    awaited = await gather_with_cancel(*(values[key] for key in pending))
+    for key, value in zip(pending, awaited, strict=True):
+        values[key] = value
+    return values
 
 
 def _by_graphql_core(return_type: GraphQLOutputType) -> Completer:
