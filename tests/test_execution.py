@@ -296,3 +296,40 @@ def test_the_differential_mode_passes_what_both_paths_agree_on() -> None:
     result = asyncio.run(schema.execute("{ items { name count parts { label } } }"))
     assert result.errors is None
     assert differential.COMPARED[0] == compared + 1
+
+
+@strawberry.type
+class ShakyItem:
+    """Its `shaky` field is read from an attribute whose every read raises."""
+
+    name: str
+    shaky: str | None = None
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "shaky":
+            raise ValueError(f"no shaky for {object.__getattribute__(self, 'name')}")
+        return object.__getattribute__(self, name)
+
+
+@strawberry.type
+class ShakyQuery:
+    @strawberry.field
+    def things(self) -> list[ShakyItem]:
+        return [ShakyItem(name=item.name) for item in ITEMS]
+
+
+def test_an_attribute_that_raises_is_a_field_error_at_its_path() -> None:
+    schema = strawberry.Schema(query=ShakyQuery, execution_context_class=CompiledExecutor)
+    resolve_without_wrappers(schema)
+    reference = strawberry.Schema(query=ShakyQuery)
+    ITEMS[:] = [_item(1), _item(2)]
+    results = []
+    for each in (schema, reference):
+        result = asyncio.run(each.execute("{ things { name shaky } }"))
+        errors = [(e.message, e.path) for e in result.errors or []]
+        results.append((result.data, errors))
+    assert results[0] == results[1]
+    assert results[0][1] == [
+        ("no shaky for item 1", ["things", 0, "shaky"]),
+        ("no shaky for item 2", ["things", 1, "shaky"]),
+    ]

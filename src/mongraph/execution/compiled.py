@@ -132,7 +132,10 @@ class CompiledExecutor(GatewayExecutor):
             for response_name, details in grouped_field_set.items():
                 plan: FieldPlan | None = plans.get(details[0].node.name.value)
                 if plan is not None and plan.kind == LEAF:
-                    value: Any = getattr(source_value, plan.attribute, _MISS)
+                    try:
+                        value: Any = getattr(source_value, plan.attribute)
+                    except Exception:  # reported at the field's path by `_execute_planned`
+                        value = _MISS
                     native: Any = plan.native
                     if value.__class__ is native and (
                         native is str
