@@ -79,7 +79,8 @@ bench: sync
 	$(UV) sync --frozen --project bench/peers/graphene
 	MONGRAPH_BENCH_UV=$(UV) $(UV) run --frozen python -m bench --size medium --report docs/performance.md
 
-## Throughput of 1, 2 and 4 gateway workers (needs `wrk`; not part of `make test`).
+## Throughput of 1, 2 and 4 gateway workers against bare Strawberry with as many (P3 at N workers;
+## needs `wrk`; not part of `make test`).
 bench-workers: sync
 	$(UV) run --frozen python -m bench.workers
 
