@@ -1,5 +1,6 @@
 """The compiled execution path against graphql-core's, through the real server: every
-query shape the gateway serves (the README's and the benchmark's documents, fragments,
+query shape the gateway serves over HTTP, and queries and subscription events over both
+WebSocket protocols (the README's and the benchmark's documents, fragments,
 interfaces, directives, variables, async fields, errors at every depth) runs on uvicorn in
 the differential mode, where each query executes both ways and must give the same JSON
 (execution/differential.py). `make test-differential` runs the whole suite that way."""
@@ -22,6 +23,8 @@ from tests.utils.apps import on_loopback
 from tests.utils.chat import create_conversation, post
 from tests.utils.factories import MadeUser
 from tests.utils.graphql import GraphQLClient
+from tests.utils.live import live_server
+from tests.utils.ws import LEGACY_WS, TRANSPORT_WS
 
 ROOT = Path(__file__).parents[2]
 BENCH_QUERIES = sorted((ROOT / "bench" / "queries").glob("[1346]-*.graphql"))
@@ -174,3 +177,36 @@ async def _ids(gql: GraphQLClient) -> list[str]:
     project, other = (edge["node"] for edge in data["projects"]["edges"])
     clip = project["scenes"]["edges"][0]["node"]["clips"]["edges"][0]["node"]["id"]
     return [project["id"], clip, other["id"]]
+
+
+MESSAGE_ADDED = """subscription($id: ID!) { messageAdded(conversationId: $id) {
+  id role content { type text } author { displayName }
+  conversation { title messageCount messages(last: 2) { edges { node { id } } } } } }"""
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_queries_and_subscription_events_over_websockets_are_compared_too(
+    store: Datastore, settings: Settings, alice: MadeUser, protocol: str
+) -> None:
+    differential_settings = settings.model_copy(update={"mongraph_execution": "differential"})
+    async with live_server(store, differential_settings) as live:
+        gql = live.client(alice.secret)
+        chat = await create_conversation(gql, "Chat")
+        ws = await live.subscribed(alice.secret, MESSAGE_ADDED, {"id": chat}, protocol)
+        compared, mismatches = differential.COMPARED[0], len(differential.MISMATCHES)
+        await post(gql, chat, "one")
+        event = await ws.next_payload()
+        message = event["data"]["messageAdded"]
+        assert message["content"] == [{"type": "TEXT", "text": "one"}]
+        assert message["conversation"]["messageCount"] == 1
+        # the mutation runs once; its event ran both ways
+        assert differential.COMPARED[0] == compared + 1
+        answer = await ws.execute(
+            "{ viewer { displayName conversations(first: 1) { edges { node { title } } } } }"
+        )
+        assert answer["data"]["viewer"]["conversations"]["edges"][0]["node"]["title"] == "Chat"
+        assert differential.COMPARED[0] == compared + 2
+        assert differential.MISMATCHES[mismatches:] == []
+        assert "errors" not in event
+        assert "errors" not in answer
+        await ws.close()

@@ -1,16 +1,19 @@
-"""The differential test mode (`MONGRAPH_EXECUTION=differential`): every query runs on the
-compiled path, then again on graphql-core's interpreter over the same request with fresh
-loaders (so it loads what it needs as a request of its own would), and the two results must
-be the same JSON: data with its key order, and errors with their messages, locations, paths
-and extensions. Running twice, a query sends its commands twice: tests that count what one
-execution does are marked `counts_execution` and left out of `make test-differential`, as
-is the load test, whose writers change the data between a query's two runs.
+"""The differential test mode (`MONGRAPH_EXECUTION=differential`): every query, and every
+subscription event, runs on the compiled path, then again on graphql-core's interpreter
+over the same request, and the two results must be the same JSON: data with its key order,
+and errors with their messages, locations, paths and extensions. A query's second run has
+loaders of its own, so it loads what it needs as a request of its own would; an event's
+keeps the event's, which hold its documents as they were. Running twice, a query sends its
+commands twice: tests that count what one execution does are marked `counts_execution` and
+left out of `make test-differential`, as is the load test, whose writers change the data
+between a query's two runs.
 
-A difference is logged, appended to the file `MONGRAPH_DIFFERENTIAL_LOG` names (the test
-session fails on it, see tests/conftest.py), and added to the response's errors, so the test
-that sent the query fails too. The compiled result is the one returned. Mutations and
-subscriptions run once: running them twice would write twice (their payloads' fields are
-the same kinds of field that the queries cover).
+A difference is logged, appended to the file `MONGRAPH_DIFFERENTIAL_LOG` names (which
+`make test-differential` requires empty), and added to the response's errors, so the test
+that sent the query fails too. The compiled result is the one returned. Mutations run once:
+running them twice would write twice (their payloads' fields are the same kinds of field
+that the queries cover). A subscription event shared by many subscribers (`SharedEvent`) is
+compared once, where it is executed.
 """
 
 from __future__ import annotations
@@ -43,16 +46,20 @@ _log = logging.getLogger(__name__)
 
 class DifferentialExecutor(CompiledExecutor):
     @override
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        if self.operation.operation is not OperationType.QUERY or self._shared is not None:
-            return super().execute_operation(serially)
-        # A copy made before the first run: its own errors, the same request and variables.
+    def execute_once(self, serially: bool | None = None) -> Any:
+        if self.operation.operation is OperationType.MUTATION:
+            return super().execute_once(serially)
+        # A copy made before the first run: its own errors, the same request and variables
+        # (for a subscription event, the same payload).
         reference = self.build_per_event_executor(self.root_value)
         reference.__class__ = GatewayExecutor
-        if isinstance(self.context_value, RequestContext):
-            # A copy of the request's context makes loaders of its own when first used.
+        query = self.operation.operation is OperationType.QUERY
+        if query and isinstance(self.context_value, RequestContext):
+            # A copy of the request's context makes loaders of its own when first used. A
+            # subscription event keeps its loaders: they hold the event's documents as they
+            # were then, which a new read would not see.
             reference.context_value = replace(self.context_value)
-        compiled = super().execute_operation(serially)
+        compiled = super().execute_once(serially)
         return _compared(self, compiled, reference, serially)
 
 
@@ -63,7 +70,7 @@ async def _compared(
     serially: bool | None,
 ) -> Any:
     first = await compiled if isawaitable(compiled) else compiled
-    second = reference.execute_operation(serially)
+    second = reference.execute_once(serially)
     second = await second if isawaitable(second) else second
     if not isinstance(first, ExecutionResult) or not isinstance(second, ExecutionResult):
         return first

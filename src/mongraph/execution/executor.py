@@ -54,13 +54,17 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         shared = self._shared
         key = None if shared is None else self._selection_key(shared.audience)
         if shared is None or key is None:
-            return super().execute_operation(serially)
+            return self.execute_once(serially)
         known = shared.results.get(key)
         if known is None:
-            task = asyncio.ensure_future(_settled(super().execute_operation(serially)))
+            task = asyncio.ensure_future(_settled(self.execute_once(serially)))
             # The entry holds its operation node, so the node's id in the key is not reused.
             known = shared.results[key] = (self.operation, task)
         return _shared_result(known[1])
+
+    def execute_once(self, serially: bool | None = None) -> Any:
+        """One execution of the operation (a shared event's, for all its subscribers)."""
+        return super().execute_operation(serially)
 
     def _selection_key(self, audience: Any) -> tuple[Any, ...] | None:
         try:
