@@ -36,6 +36,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     Undefined,
     is_leaf_type,
 )
@@ -58,12 +59,19 @@ from .completion import (
 )
 from .executor import GatewayExecutor
 from .relation_fields import Pending, RelationField
+from .schema_memo import kept_on
 
 __all__ = ["CompiledExecutor", "FieldPlan", "compile_fields"]
 
 _PLANS = "mongraph.field_plans"
 """Key of a type's `extensions` holding its compiled fields: field name → `FieldPlan`."""
 _MISS = object()
+_INCREMENTAL = "mongraph.incremental_directives"
+"""Key of the schema's `extensions`: whether it has @defer or @stream (read once)."""
+
+
+def _has_incremental_directives(schema: GraphQLSchema) -> bool:
+    return any(schema.get_directive(name) for name in ("defer", "stream"))
 
 
 def compile_fields(
@@ -106,8 +114,8 @@ class CompiledExecutor(GatewayExecutor):
         # Field middleware wraps every resolver: only graphql-core's pass applies it. With
         # @defer or @stream in the schema, selections carry delivery groups this path
         # does not pass on.
-        self._compiled = (manager is None or not manager.middlewares) and not any(
-            self.schema.get_directive(name) for name in ("defer", "stream")
+        self._compiled = (manager is None or not manager.middlewares) and not kept_on(
+            self.schema, _INCREMENTAL, _has_incremental_directives
         )
         self._arguments: dict[int, tuple[FieldDetailsList, Any]] = {}
 
