@@ -19,7 +19,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from typing_extensions import override
 
-from .shared_names import SharedNames, share_names
+from .shared_names import SharedNames
+from .stored_reads import READERS
 
 __all__ = [
     "ENTRIES_PER_ACCOUNT",
@@ -79,11 +80,9 @@ class _Model(BaseModel):
 
     @classmethod
     def from_stored(cls, raw: dict[str, Any]) -> Self:
-        """A document as read from the database: validated, its field names shared with
-        the other documents of its shape (`SharedNames`)."""
-        model = cls.model_validate(raw)
-        share_names(model)
-        return model
+        """A document as read from the database, trusted as stored (`stored_reads.py`),
+        its field names shared with the other documents of its shape (`SharedNames`)."""
+        return READERS[cls](raw)  # type: ignore[return-value]
 
     @override
     def __setattr__(self, name: str, value: Any) -> None:

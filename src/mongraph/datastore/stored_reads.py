@@ -1,0 +1,157 @@
+"""Documents read from the database, built without pydantic's validation.
+
+Reads trust what was stored: every write is validated by its model, and the collection's
+`$jsonSchema` validator (`validators.py`), derived from the same model, refuses a document
+of the wrong shape. Validating it again on every read cost a third of a big read's
+per-document work (issue 21). A reader is compiled once per model: a dict display reading
+each stored name, with the conversions validation would make (an integer into a `float`
+field, `Decimal128` into `Decimal` through the field's own `BeforeValidator`, nested
+models by their own readers). A document without every field of its model (written before
+a field was added, or left partial by hand) is validated as before, defaults and all.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+import annotated_types
+from bson import ObjectId
+from pydantic import BaseModel, BeforeValidator, PlainSerializer
+
+from .shared_names import SharedNames, share_names
+
+__all__ = ["READERS", "reader"]
+
+M = TypeVar("M", bound=BaseModel)
+Raw = dict[str, Any]
+
+_TRUSTED = (ObjectId, str, bool, int, datetime, Decimal)
+"""Leaf types a stored value already has (the validator checks their BSON types)."""
+
+
+class _Unreadable(TypeError):
+    """A model with a field this module cannot read without validation."""
+
+
+def reader(model: type[M]) -> Callable[[Raw], M]:
+    """`raw` → `model`, as `model.model_validate(raw)` would build it from a stored document
+    (with its field names shared: `share_names`)."""
+    return READERS[model]  # type: ignore[return-value]
+
+
+class _Readers(dict[type[BaseModel], Callable[[Raw], BaseModel]]):
+    def __missing__(self, model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
+        read = self[model] = _reader(model)
+        return read
+
+
+READERS = _Readers()
+"""Each model's reader, compiled when first used (`READERS[ClipDoc](raw)`)."""
+
+
+@cache
+def _reader(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
+    try:
+        return _compile(model)
+    except _Unreadable:
+        return _validating(model)
+
+
+def _validating(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
+    def validate(raw: Raw) -> BaseModel:
+        document = model.model_validate(raw)
+        share_names(document)
+        return document
+
+    return validate
+
+
+def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
+    decorators = model.__pydantic_decorators__
+    # pydantic's own post-init sets private attributes' defaults (made here, below)
+    own_post_init = getattr(model.model_post_init, "__name__", "") != "init_private_attributes"
+    if (model.__pydantic_post_init__ is not None and own_post_init) or any(
+        (decorators.validators, decorators.field_validators, decorators.model_validators)
+    ):
+        raise _Unreadable(model.__name__)
+    helpers: dict[str, Any] = {}
+    entries: list[str] = []
+    for index, (name, field) in enumerate(model.model_fields.items()):
+        key = field.alias or name
+        converted = _converted(field.annotation, field.metadata, f"raw[{key!r}]", helpers, index)
+        entries.append(f"{name!r}: {converted}")
+    private = model.__private_attributes__
+    helpers.update(
+        _model=model,
+        _keys=frozenset(f.alias or n for n, f in model.model_fields.items()),
+        _names=SharedNames(model.model_fields),
+        _validate=_validating(model),
+        _private=(lambda: {n: p.get_default() for n, p in private.items()}) if private else None,
+        _new=object.__new__,
+        _set=object.__setattr__,
+    )
+    source = (
+        "def read(raw):\n"
+        "    if not raw.keys() >= _keys:\n"
+        "        return _validate(raw)\n"
+        "    document = _new(_model)\n"
+        f"    _set(document, '__dict__', {{{', '.join(entries)}}})\n"
+        "    _set(document, '__pydantic_fields_set__', _names)\n"
+        "    _set(document, '__pydantic_extra__', None)\n"
+        "    _set(document, '__pydantic_private__', _private and _private())\n"
+        "    return document\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<reader of {model.__name__}>", "exec"), helpers, namespace)
+    read: Callable[[Raw], BaseModel] = namespace["read"]
+    return read
+
+
+def _converted(
+    annotation: Any, metadata: list[Any], expression: str, helpers: dict[str, Any], index: int
+) -> str:
+    """The expression turning the stored value of `expression` into the field's value."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *extra = get_args(annotation)
+        return _converted(inner, [*extra, *metadata], expression, helpers, index)
+    before = [m for m in metadata if isinstance(m, BeforeValidator)]
+    if (
+        any(
+            not isinstance(m, BeforeValidator | PlainSerializer | annotated_types.BaseMetadata)
+            for m in metadata
+        )
+        or len(before) > 1
+    ):
+        raise _Unreadable(repr(metadata))
+    if before:
+        name = f"_before{index}"
+        helpers[name] = before[0].func
+        expression = f"{name}({expression})"
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        if len(options) != 1:
+            raise _Unreadable(repr(annotation))
+        inner = _converted(options[0], [], "v", helpers, index)
+        if inner == "v":
+            return expression
+        return f"(None if (v := {expression}) is None else {inner})"
+    if origin is list:
+        item = _converted(get_args(annotation)[0], [], "x", helpers, index)
+        if item == "x":
+            return expression
+        return f"([{item} for x in v] if (v := {expression}) else [])"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        name = f"_read{index}_{annotation.__name__}"
+        helpers[name] = _reader(annotation)
+        return f"{name}({expression})"
+    if annotation is float:
+        return f"(float(v) if (v := {expression}).__class__ is int else v)"
+    if annotation in _TRUSTED:
+        return expression
+    raise _Unreadable(repr(annotation))
