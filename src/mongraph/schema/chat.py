@@ -10,7 +10,7 @@ import strawberry
 
 from ..context import RequestContext
 from ..datastore.change_log import cursor_of
-from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc
+from ..datastore.documents import ContentDoc, ConversationDoc, MessageDoc, MetadataDoc
 from ..execution.connection import Connection
 from ..execution.loading import Where, text_pattern
 from ..execution.relation_fields import Arg
@@ -18,6 +18,7 @@ from ..execution.relation_kinds import ChildCount, ChildPage, ParentLink
 from ..pages import CHILD_PAGE_SIZE
 from ..policy import may_see_trash
 from .common import Node, SoftDeletable, described_enum
+from .document_views import document_view, view_of
 from .ids import encode_global_id
 from .paging import PAGING
 from .profile import UserProfile
@@ -72,19 +73,23 @@ class ContentType(Enum):
     IMAGE = "IMAGE"
 
 
+@document_view(ContentDoc, type=lambda d: ContentType(d.type))
 @strawberry.type(description="A part of a message: text, or an image by URL.")
 class MessageContent:
+    doc: strawberry.Private[ContentDoc]
     type: ContentType = strawberry.field(description="Whether this part is text or an image.")
     text: str | None = strawberry.field(description="The text of a TEXT part.")
     url: str | None = strawberry.field(description="The URL of an IMAGE part.")
 
     @classmethod
     def from_doc(cls, doc: ContentDoc) -> MessageContent:
-        return cls(type=ContentType(doc.type), text=doc.text, url=doc.url)
+        return view_of(cls, doc)
 
 
+@document_view(MetadataDoc)
 @strawberry.type(description="How an assistant message was produced.")
 class MessageMetadata:
+    doc: strawberry.Private[MetadataDoc]
     source_modules: list[str] = strawberry.field(description="Modules that contributed.")
     processing_time_ms: int | None = strawberry.field(
         description="Milliseconds it took to produce the message."
@@ -133,6 +138,11 @@ def _trash(ctx: RequestContext, doc: ConversationDoc, args: dict[str, Any]) -> b
     return bool(args.get("include_deleted")) and may_see_trash(ctx.viewer.user, doc.owner_id)
 
 
+@document_view(
+    ConversationDoc,
+    id=lambda d: encode_global_id("Conversation", d.id),
+    status=lambda d: ConversationStatus(d.status),
+)
 @strawberry.type(description="A conversation: its owner posts, the users it is shared with read.")
 class Conversation(Node, SoftDeletable):
     doc: strawberry.Private[ConversationDoc]
@@ -149,17 +159,7 @@ class Conversation(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: ConversationDoc) -> Conversation:
-        return cls(
-            doc=doc,
-            id=strawberry.ID(encode_global_id("Conversation", doc.id)),
-            title=doc.title,
-            status=ConversationStatus(doc.status),
-            folder_path=doc.folder_path,
-            last_message_at=doc.last_message_at,
-            created_at=doc.created_at,
-            updated_at=doc.updated_at,
-            deleted_at=doc.deleted_at,
-        )
+        return view_of(cls, doc)
 
     owner: UserProfile = ParentLink("users", lambda d: d.owner_id).field(
         "The account that owns it, as others see it."
@@ -188,6 +188,13 @@ class Conversation(Node, SoftDeletable):
     )
 
 
+@document_view(
+    MessageDoc,
+    id=lambda d: encode_global_id("Message", d.id),
+    role=lambda d: MessageRole(d.role),
+    content=lambda d: [MessageContent.from_doc(c) for c in d.content],
+    metadata=lambda d: None if d.metadata is None else view_of(MessageMetadata, d.metadata),
+)
 @strawberry.type(description="A message of a conversation.")
 class Message(Node, SoftDeletable):
     doc: strawberry.Private[MessageDoc]
@@ -201,21 +208,7 @@ class Message(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: MessageDoc) -> Message:
-        meta = doc.metadata
-        return cls(
-            doc=doc,
-            id=strawberry.ID(encode_global_id("Message", doc.id)),
-            role=MessageRole(doc.role),
-            content=[MessageContent.from_doc(c) for c in doc.content],
-            metadata=MessageMetadata(
-                source_modules=meta.source_modules, processing_time_ms=meta.processing_time_ms
-            )
-            if meta
-            else None,
-            created_at=doc.created_at,
-            edited_at=doc.edited_at,
-            deleted_at=doc.deleted_at,
-        )
+        return view_of(cls, doc)
 
     conversation: Conversation = ParentLink("conversations", lambda d: d.conversation_id).field(
         "The conversation it belongs to (even when that is deleted)."

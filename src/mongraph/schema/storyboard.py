@@ -23,6 +23,7 @@ from ..execution.relation_fields import Arg
 from ..execution.relation_kinds import ChildCount, ChildList, ChildPage, ParentLink
 from ..pages import LIST_CAP
 from .common import Node, SoftDeletable, described_enum
+from .document_views import document_view, view_of
 from .ids import encode_global_id
 from .paging import PAGING
 from .profile import UserProfile
@@ -50,8 +51,14 @@ class MediaKind(Enum):
     VIDEO = "VIDEO"
 
 
+@document_view(
+    MediaDoc,
+    id=lambda d: encode_global_id("GeneratedMedia", d.id),
+    kind=lambda d: MediaKind(d.kind),
+)
 @strawberry.type(description="An image or video generated for a clip.")
 class GeneratedMedia:
+    doc: strawberry.Private[MediaDoc]
     id: strawberry.ID = strawberry.field(description="Id, for `selectMedia`.")
     kind: MediaKind = strawberry.field(description="Whether the file is an image or a video.")
     url: str = strawberry.field(description="Where the file is (http or https).")
@@ -60,13 +67,7 @@ class GeneratedMedia:
 
     @classmethod
     def from_doc(cls, doc: MediaDoc) -> GeneratedMedia:
-        return cls(
-            id=strawberry.ID(encode_global_id("GeneratedMedia", doc.id)),
-            kind=MediaKind(doc.kind),
-            url=doc.url,
-            prompt=doc.prompt,
-            created_at=doc.created_at,
-        )
+        return view_of(cls, doc)
 
 
 def _scene_filter(args: dict[str, object]) -> tuple[tuple[str, object], ...]:
@@ -77,6 +78,7 @@ def _change_cursor(root: Project, info: Info) -> str:
     return cursor_of(info.context.store, root.doc.id, root.doc.change_seq)
 
 
+@document_view(ProjectDoc, id=lambda d: encode_global_id("Project", d.id))
 @strawberry.type(description="A music-video storyboard, owned by one user.")
 class Project(Node, SoftDeletable):
     doc: strawberry.Private[ProjectDoc]
@@ -89,17 +91,7 @@ class Project(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: ProjectDoc) -> Project:
-        return cls(
-            doc=doc,
-            id=strawberry.ID(encode_global_id("Project", doc.id)),
-            name=doc.name,
-            description=doc.description,
-            music_file_path=doc.music_file_path,
-            music_duration=doc.music_duration,
-            created_at=doc.created_at,
-            updated_at=doc.updated_at,
-            deleted_at=doc.deleted_at,
-        )
+        return view_of(cls, doc)
 
     owner: UserProfile = ParentLink("users", lambda d: d.owner_id).field(
         "The account that owns it, as others see it."
@@ -126,6 +118,11 @@ class Project(Node, SoftDeletable):
     )
 
 
+@document_view(
+    SceneDoc,
+    id=lambda d: encode_global_id("Scene", d.id),
+    is_alternate=lambda d: d.parent_scene_id is not None,
+)
 @strawberry.type(description="A scene of a project; an alternate is a variant of a primary scene.")
 class Scene(Node, SoftDeletable):
     doc: strawberry.Private[SceneDoc]
@@ -141,18 +138,7 @@ class Scene(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: SceneDoc) -> Scene:
-        return cls(
-            doc=doc,
-            id=strawberry.ID(encode_global_id("Scene", doc.id)),
-            name=doc.name,
-            description=doc.description,
-            lyrics=doc.lyrics,
-            order=doc.order,
-            is_alternate=doc.parent_scene_id is not None,
-            created_at=doc.created_at,
-            updated_at=doc.updated_at,
-            deleted_at=doc.deleted_at,
-        )
+        return view_of(cls, doc)
 
     project: Project = ParentLink("projects", lambda d: d.project_id).field(
         "The project it belongs to (even when that is deleted)."
@@ -172,6 +158,14 @@ class Scene(Node, SoftDeletable):
     )
 
 
+@document_view(
+    ClipDoc,
+    id=lambda d: encode_global_id("Clip", d.id),
+    generated_images=lambda d: _media(d.generated_images),
+    generated_videos=lambda d: _media(d.generated_videos),
+    selected_image=lambda d: _selected(d.generated_images, d.selected_image_id),
+    selected_video=lambda d: _selected(d.generated_videos, d.selected_video_id),
+)
 @strawberry.type(description="A shot of a scene, with its prompts and generated media.")
 class Clip(Node, SoftDeletable):
     doc: strawberry.Private[ClipDoc]
@@ -201,28 +195,7 @@ class Clip(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: ClipDoc) -> Clip:
-        # Clips written before the cap may hold more: the response shows the first ones, as
-        # many as the cost model counts.
-        images = [GeneratedMedia.from_doc(m) for m in doc.generated_images[:MEDIA_PER_CLIP]]
-        videos = [GeneratedMedia.from_doc(m) for m in doc.generated_videos[:MEDIA_PER_CLIP]]
-        return cls(
-            doc=doc,
-            id=strawberry.ID(encode_global_id("Clip", doc.id)),
-            name=doc.name,
-            lyrics=doc.lyrics,
-            length=doc.length,
-            timeline_position=doc.timeline_position,
-            order=doc.order,
-            image_prompt=doc.image_prompt,
-            video_prompt=doc.video_prompt,
-            generated_images=images,
-            generated_videos=videos,
-            selected_image=_selected(doc.generated_images, images, doc.selected_image_id),
-            selected_video=_selected(doc.generated_videos, videos, doc.selected_video_id),
-            created_at=doc.created_at,
-            updated_at=doc.updated_at,
-            deleted_at=doc.deleted_at,
-        )
+        return view_of(cls, doc)
 
     scene: Scene = ParentLink("scenes", lambda d: d.scene_id).field(
         "The scene it belongs to (even when that is deleted)."
@@ -235,6 +208,7 @@ class Clip(Node, SoftDeletable):
     ).field("The character in it; null when none or deleted.")
 
 
+@document_view(CharacterDoc, id=lambda d: encode_global_id("Character", d.id))
 @strawberry.type(description="A character appearing in a project's clips.")
 class Character(Node, SoftDeletable):
     doc: strawberry.Private[CharacterDoc]
@@ -250,18 +224,7 @@ class Character(Node, SoftDeletable):
 
     @classmethod
     def from_doc(cls, doc: CharacterDoc) -> Character:
-        return cls(
-            doc=doc,
-            id=strawberry.ID(encode_global_id("Character", doc.id)),
-            name=doc.name,
-            description=doc.description,
-            reference_images=doc.reference_images,
-            lora=doc.lora,
-            trigger_words=doc.trigger_words,
-            created_at=doc.created_at,
-            updated_at=doc.updated_at,
-            deleted_at=doc.deleted_at,
-        )
+        return view_of(cls, doc)
 
     project: Project = ParentLink("projects", lambda d: d.project_id).field(
         "The project it belongs to (even when that is deleted)."
@@ -272,12 +235,16 @@ class Character(Node, SoftDeletable):
     )
 
 
-def _selected(
-    docs: list[MediaDoc], items: list[GeneratedMedia], selected_id: object
-) -> GeneratedMedia | None:
+def _media(docs: list[MediaDoc]) -> list[GeneratedMedia]:
+    # Clips written before the cap may hold more: the response shows the first ones, as
+    # many as the cost model counts.
+    return [GeneratedMedia.from_doc(m) for m in docs[:MEDIA_PER_CLIP]]
+
+
+def _selected(docs: list[MediaDoc], selected_id: object) -> GeneratedMedia | None:
     if selected_id is None:
         return None
-    for index, media in enumerate(docs):
+    for media in docs:
         if media.id == selected_id:
-            return items[index] if index < len(items) else GeneratedMedia.from_doc(media)
+            return GeneratedMedia.from_doc(media)
     return None
