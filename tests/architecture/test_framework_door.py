@@ -98,3 +98,32 @@ def test_the_door_is_where_the_internals_are() -> None:
     used = reaches_in(door)
     assert "graphql.execution.collect_fields.GroupedFieldSet" in used
     assert any(u.startswith("._raw_info") for u in used)
+
+
+def casts(path: Path) -> list[int]:
+    """Lines of a source file that use `strawberry.cast` (an object typed by a mark on it,
+    not by its class)."""
+    tree = ast.parse(path.read_text(), str(path))
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "cast"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "strawberry"
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("strawberry")
+            and ("cast" in (node.module or "") or any(a.name == "cast" for a in node.names))
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_no_object_is_typed_by_strawberry_cast(tmp_path: Path) -> None:
+    """The compiled path accepts an object of a class `is_type_of` accepted before without
+    asking again (`execution/completion.py`), which a cast object would make wrong."""
+    assert {name: lines for name, path in modules().items() if (lines := casts(path))} == {}
+    sample = tmp_path / "sample.py"
+    sample.write_text("import strawberry\nx = strawberry.cast(T, row)\n")
+    assert casts(sample) == [2]

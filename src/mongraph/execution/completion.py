@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from math import isfinite
-from types import GeneratorType
+from types import GeneratorType, NoneType
 from typing import Any, Protocol, TypeVar
 
 from graphql import (
@@ -188,16 +188,24 @@ def _object(return_type: GraphQLObjectType) -> Completer:
     is_type_of = return_type.is_type_of
     last: list[tuple[FieldDetailsList, GroupedFieldSet] | None] = [None]
     """The last selection completed here and its subfields: a list's items share them."""
+    accepted: list[type] = [NoneType]
+    """The class of the last value `is_type_of` accepted: Strawberry's answer depends on the
+    class alone for objects that are not `strawberry.cast`, which mongraph never uses
+    (tests/architecture)."""
 
     def complete(
         ex: Completing, p: FieldPlan, d: FieldDetailsList, fp: Path, path: Path, value: Any
     ) -> Any:
         if value is None or value is Undefined:
             return None
-        if isinstance(value, Exception):
-            raise value
-        if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
-            return ex.complete_by_graphql_core(p, d, fp, path, return_type, value)
+        cls = value.__class__
+        if cls is not accepted[0]:
+            if isinstance(value, Exception):
+                raise value
+            if is_type_of is not None:
+                if not is_type_of(value, None):  # type: ignore[arg-type]
+                    return ex.complete_by_graphql_core(p, d, fp, path, return_type, value)
+                accepted[0] = cls
         known = last[0]
         # `d` belongs to one request (graphql-core collects selections per execution).
         if known is not None and known[0] is d:

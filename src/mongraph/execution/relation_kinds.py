@@ -23,11 +23,12 @@ from ..pages import CHILD_PAGE_SIZE, LIST_CAP, LIST_PAGE_SIZE
 from .connection import Connection
 from .loading import ListSelection, PageArgs, Where, list_page_query, page_query
 from .paging import to_connection
-from .relation_fields import Args, RelationField, Target
+from .relation_fields import Args, Pending, RelationField, Target
 
 __all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ListPage", "NodeLink", "ParentLink"]
 
 R = TypeVar("R")
+_UNKNOWN = object()
 
 
 class ParentLink(RelationField[Any]):
@@ -53,6 +54,20 @@ class ParentLink(RelationField[Any]):
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
         linked = self.foreign_key(doc)
         return None if linked is None else (ctx.loaders.by_id(self.collection), linked)
+
+    @override
+    def resolve_loaded(self, ctx: RequestContext, doc: Any, args: Args) -> Any:
+        if args:  # its value depends on the linked id alone only without arguments
+            return super().resolve_loaded(ctx, doc, args)
+        links = ctx.loaders.links
+        key = (self, self.foreign_key(doc))
+        known = links.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
+        value = super().resolve_loaded(ctx, doc, args)
+        if type(value) is not Pending:
+            links[key] = value
+        return value
 
     @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Any:

@@ -68,12 +68,16 @@ class Loaders:
         self._scope = scope
         self._loaders: dict[tuple[str, str], Loader] = {}
         self._built: dict[tuple[Callable[[Any], Any], int], Any] = {}
+        self.links: dict[tuple[object, Any], Any] = {}
+        """What a parent link resolved to, by (link, linked id), once loaded: the character
+        of 4,000 clips is looked up once per clip, not loaded and built once per clip."""
         self._unrestricted: Loaders | None = None
 
     def clear(self) -> None:
         """Forgets everything loaded: after a write, later reads must see it."""
         self._loaders.clear()
         self._built.clear()
+        self.links.clear()
         self._unrestricted = None
 
     def unrestricted(self) -> Loaders:
