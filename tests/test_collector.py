@@ -83,3 +83,57 @@ def test_between_requests_the_young_generation_is_collected_past_a_tenth(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == str(collected)
+
+
+DEFERRED = """
+import gc, sys
+from mongraph.collector import between_requests, collection_deferred, tune_collector
+
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+tune_collector(int(sys.argv[1]))
+if sys.argv[2] == "off":
+    gc.disable()
+gc.collect()
+collections.clear()
+with collection_deferred():
+    first = [[] for _ in range(60_000)]  # past the young threshold: no collection
+    with collection_deferred():  # an operation overlapping the first
+        second = [[] for _ in range(60_000)]
+    during = len(collections)
+    del second
+    between_requests()  # one request over while the first still runs: collects
+    at_boundary = len(collections) - during
+    on_inside = gc.isenabled()
+print(during, at_boundary, on_inside, gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize(
+    ("threshold", "before", "expected"),
+    [
+        # no collection while operations run, one at a request's end, on again after
+        ("50000", "on", "0 1 False True"),
+        # Python's own schedule: untouched
+        ("0", "on", "{} 0 True True"),
+        # a collector someone else turned off stays off
+        ("50000", "off", "0 0 False False"),
+    ],
+)
+def test_no_collection_runs_while_an_operation_executes(
+    threshold: str, before: str, expected: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED, threshold, before],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    during, *rest = done.stdout.split()
+    want_during, *want_rest = expected.split()
+    if want_during == "{}":  # Python's schedule collects, at least once in 120,000 lists
+        assert int(during) > 0
+    else:
+        assert during == want_during
+    assert rest == want_rest

@@ -304,7 +304,9 @@ class _Prefetch:
     async def _field(
         self, spec: RelationField[Any], targets: list[Target], node: FieldNode
     ) -> None:
-        results = await _loaded([loader.load(key) for loader, key in targets])
+        # many parents may share a target (4,000 clips, 580 characters): one load each
+        unique_targets = dict.fromkeys(targets)
+        results = await _loaded([loader.load(key) for loader, key in unique_targets])
         if spec.child is None:
             return
         unique = {id(doc): doc for result in results for doc in spec.children(result)}
