@@ -4,7 +4,7 @@ are what validating the same stored document builds."""
 from __future__ import annotations
 
 import types
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -110,3 +110,25 @@ def test_private_attributes_are_each_documents_own() -> None:
     assert not first.redacted
     assert first.redacted_copy().redacted
     assert first.__pydantic_private__ is not second.__pydantic_private__
+
+
+def test_dates_stored_without_a_zone_read_as_utc_at_any_depth() -> None:
+    """The repository decodes dates without a zone (`Datastore.stored_db`: the driver's
+    conversion was a third of decoding); every date of a document read is UTC."""
+    naive = CodecOptions(tz_aware=False)
+    stored = _stored(ClipDoc)
+    complete = bson.decode(bson.encode(stored), naive)
+    partial = bson.decode(bson.encode(stored), naive)
+    del partial["lyrics"]  # not every field: validated, dates first given their zone
+    for raw in (complete, partial):
+        assert raw["createdAt"].tzinfo is None
+        assert raw["generatedImages"][0]["createdAt"].tzinfo is None
+        clip = READERS[ClipDoc](raw)
+        assert clip.created_at.utcoffset() == timedelta(0)
+        assert clip.created_at == raw["createdAt"].replace(tzinfo=UTC)
+        assert clip.deleted_at is not None
+        assert clip.deleted_at.utcoffset() == timedelta(0)
+        assert clip.generated_images[0].created_at.utcoffset() == timedelta(0)
+    assert READERS[ClipDoc](complete) == READERS[ClipDoc](partial).model_copy(
+        update={"lyrics": stored["lyrics"]}
+    )

@@ -61,6 +61,12 @@ class Datastore:
             self.db.codec_options.with_options(document_class=RawBSONDocument)
         )
         """The same database, its replies' documents left as BSON to decode one by one."""
+        self.stored_db: AsyncDatabase[Doc] = self.db.with_options(
+            self.db.codec_options.with_options(tz_aware=False)
+        )
+        """The same database, its dates decoded without a zone: for documents that become
+        models through `from_stored`, which gives them UTC. The driver's own conversion to
+        aware dates was a third of decoding a document (two dates, 1 µs each)."""
         self.cursors = CursorCodec(cursor_secret)
         self.monitor = monitor or Monitor()
         """The client's command and pool events (metrics and tracing attach to it)."""

@@ -8,7 +8,7 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, overload
 
 from bson import ObjectId
@@ -143,8 +143,8 @@ class CursorCodec:
 def _tag(value: Any) -> Any:
     if isinstance(value, ObjectId):
         return {"o": str(value)}
-    if isinstance(value, datetime):
-        return {"d": value.isoformat()}
+    if isinstance(value, datetime):  # read without a zone (`Datastore.stored_db`): UTC
+        return {"d": (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()}
     return value
 
 

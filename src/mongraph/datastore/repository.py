@@ -138,7 +138,8 @@ class Repository:
         self.store = store
         self.spec = COLLECTIONS[collection]
         self.scope = scope
-        self.coll = store.db[collection]
+        # read only into models (`_parse`) and cursors, which take their dates as UTC
+        self.coll = store.stored_db[collection]
 
     def _parse(self, raw: Raw) -> Document:
         return self.spec.document.from_stored(raw)
@@ -276,7 +277,7 @@ class Repository:
             },
         ]
         rows = await self.store.raw_db.aggregate(stages, batchSize=len(parents) + 1)
-        options = self.store.db.codec_options
+        options = self.store.stored_db.codec_options
         async for row in rows:
             decoded = bson.decode(row.raw, options)
             yield decoded["_id"], decoded["children"]
@@ -315,7 +316,7 @@ async def by_ids_across(
         pipeline.append({"$lookup": {**join, "as": collection}})
     pipeline.append({"$project": {c: 1 for c in collections}})
     found: dict[tuple[str, ObjectId], Document] = {}
-    async for row in await store.db.aggregate(pipeline, batchSize=len(keys) + 1):
+    async for row in await store.stored_db.aggregate(pipeline, batchSize=len(keys) + 1):
         for collection in collections:
             spec = COLLECTIONS[collection]
             parent_of = RELATIONS[spec.read_via].parent if spec.read_via is not None else ""

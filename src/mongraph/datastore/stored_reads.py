@@ -6,15 +6,16 @@ of the wrong shape. Validating it again on every read cost a third of a big read
 per-document work (issue 21). A reader is compiled once per model: a dict display reading
 each stored name, with the conversions validation would make (an integer into a `float`
 field, `Decimal128` into `Decimal` through the field's own `BeforeValidator`, nested
-models by their own readers). A document without every field of its model (written before
-a field was added, or left partial by hand) is validated as before, defaults and all.
+models by their own readers), and UTC given to dates decoded without a zone. A document
+without every field of its model (written before a field was added, or left partial by
+hand) is validated as before, defaults and all.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -30,7 +31,7 @@ __all__ = ["READERS", "reader"]
 M = TypeVar("M", bound=BaseModel)
 Raw = dict[str, Any]
 
-_TRUSTED = (ObjectId, str, bool, int, datetime, Decimal)
+_TRUSTED = (ObjectId, str, bool, int, Decimal)
 """Leaf types a stored value already has (the validator checks their BSON types)."""
 
 
@@ -64,11 +65,22 @@ def _reader(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
 
 def _validating(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
     def validate(raw: Raw) -> BaseModel:
-        document = model.model_validate(raw)
+        document = model.model_validate(_in_utc(raw))
         share_names(document)
         return document
 
     return validate
+
+
+def _in_utc(value: Any) -> Any:
+    """`value` with its dates, at any depth, given UTC where they have no zone."""
+    if isinstance(value, dict):
+        return {k: _in_utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_in_utc(v) for v in value]
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
@@ -93,6 +105,7 @@ def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
         _validate=_validating(model),
         _private=(lambda: {n: p.get_default() for n, p in private.items()}) if private else None,
         _new=object.__new__,
+        _UTC=UTC,
         _set=object.__setattr__,
     )
     source = (
@@ -152,6 +165,8 @@ def _converted(
         return f"{name}({expression})"
     if annotation is float:
         return f"(float(v) if (v := {expression}).__class__ is int else v)"
+    if annotation is datetime:  # read without a zone (`Datastore.stored_db`): UTC
+        return f"(v.replace(tzinfo=_UTC) if (v := {expression}).tzinfo is None else v)"
     if annotation in _TRUSTED:
         return expression
     raise _Unreadable(repr(annotation))
