@@ -100,7 +100,6 @@ def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
     private = model.__private_attributes__
     helpers.update(
         _model=model,
-        _keys=frozenset(f.alias or n for n, f in model.model_fields.items()),
         _names=SharedNames(model.model_fields),
         _validate=_validating(model),
         _private=(lambda: {n: p.get_default() for n, p in private.items()}) if private else None,
@@ -110,10 +109,12 @@ def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
     )
     source = (
         "def read(raw):\n"
-        "    if not raw.keys() >= _keys:\n"
+        "    try:\n"
+        f"        values = {{{', '.join(entries)}}}\n"
+        "    except KeyError:  # not every field stored\n"
         "        return _validate(raw)\n"
         "    document = _new(_model)\n"
-        f"    _set(document, '__dict__', {{{', '.join(entries)}}})\n"
+        "    _set(document, '__dict__', values)\n"
         "    _set(document, '__pydantic_fields_set__', _names)\n"
         "    _set(document, '__pydantic_extra__', None)\n"
         "    _set(document, '__pydantic_private__', _private and _private())\n"

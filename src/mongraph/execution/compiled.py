@@ -55,6 +55,7 @@ from .completion import (
     FieldPlan,
     completed_later,
     gathered,
+    new_path,
     plain,
 )
 from .executor import GatewayExecutor
@@ -159,7 +160,7 @@ class CompiledExecutor(GatewayExecutor):
                     if value is None and not plan.non_null:
                         results[response_name] = None
                         continue
-                field_path = Path(path, response_name, parent_type.name)
+                field_path = new_path((path, response_name, parent_type.name))
                 if plan is None:
                     result = self.execute_field(
                         parent_type, source_value, details, field_path, position_context

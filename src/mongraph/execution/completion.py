@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from math import isfinite
 from types import GeneratorType, NoneType
 from typing import Any, Protocol, TypeVar
@@ -45,8 +46,13 @@ __all__ = [
     "FieldPlan",
     "completed_later",
     "gathered",
+    "new_path",
     "plain",
 ]
+
+new_path: Callable[[tuple[Path | None, str | int, str | None]], Path] = partial(tuple.__new__, Path)
+"""`Path(prev, key, typename)` without the named tuple's generated `__new__` (a Python
+call per field and list item)."""
 
 LEAF, ATTRIBUTE, RELATION = 1, 2, 3
 
@@ -234,7 +240,7 @@ def _list(return_type: GraphQLList[Any], inner: Completer) -> Completer:
         awaitable_indices: list[int] = []
         try:
             for index, item in enumerate(value):
-                item_path = Path(path, index, None)
+                item_path = new_path((path, index, None))
                 try:
                     cls = item.__class__
                     if cls not in PLAIN and (is_awaitable(item) or not plain(cls)):
