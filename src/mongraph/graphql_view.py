@@ -3,7 +3,7 @@ documents, JSON encoding and media types (HTTP), and the WebSocket entrance's ad
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from .config import Settings
 from .context import RequestContext
 from .datastore.client import Datastore
 from .errors import ErrorCode
-from .framework import UnsetType
+from .framework import UnsetType, parse_content_type, streams_for
 from .graphiql import CONTENT_SECURITY_POLICY, GraphiQLPage
 from .http_refusals import (
     MalformedRequest,
@@ -48,6 +48,18 @@ if TYPE_CHECKING:
     from .framework import BaseRequestProtocol
 
 __all__ = ["GraphQLApp"]
+
+_HEADER_PAIRS_KEPT = 256
+
+
+def _plain_request(data: dict[str, Any]) -> bool:
+    """A body Strawberry would take as it is: a string `query`, objects or nulls for
+    `variables` and `extensions` (anything else goes through Strawberry's own checks)."""
+    return (
+        isinstance(data.get("query"), str)
+        and isinstance(data.get("variables"), dict | None)
+        and isinstance(data.get("extensions"), dict | None)
+    )
 
 
 class GraphQLApp(GraphQL[RequestContext, None]):
@@ -81,6 +93,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._origins = origins
         self.max_frame_bytes = settings.mongraph_max_body_bytes
         self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
+        self._plain_json_seen: dict[tuple[str, str], bool] = {}
 
     @override
     async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
@@ -128,6 +141,17 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST" and self._plain_json(request.headers):
+            data = self.parse_json(await request.get_body())
+            if isinstance(data, dict) and _plain_request(data):
+                return NamedRequest(
+                    query=data["query"],
+                    variables=data.get("variables"),
+                    operation_name=data.get("operationName"),
+                    extensions=data.get("extensions"),
+                    protocol="http",
+                    document_id=data.get("documentId"),
+                )
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, list):
             return parsed  # refused as a batch by Strawberry before it gets here
@@ -135,6 +159,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             request.method, lambda: request.query_params, request.get_body
         )
         return NamedRequest(**vars(parsed), document_id=document_id)
+
+    def _plain_json(self, headers: Mapping[str, str]) -> bool:
+        """Whether a POST with these headers is a JSON body answered as one JSON response,
+        as Strawberry's `parse_http_body` decides it: once per distinct pair of headers (it
+        parses Content-Type with the `email` package and tries every stream on Accept)."""
+        key = (headers.get("content-type") or "", headers.get("accept") or "")
+        plain = self._plain_json_seen.get(key)
+        if plain is None:
+            plain = "application/json" in parse_content_type(key[0])[0] and not streams_for(
+                self, key[1]
+            )
+            if len(self._plain_json_seen) < _HEADER_PAIRS_KEPT:
+                self._plain_json_seen[key] = plain
+        return plain
 
     @override
     async def execute_single(
