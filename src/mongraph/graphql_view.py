@@ -30,6 +30,7 @@ from .errors import ErrorCode
 from .framework import UnsetType, parse_content_type, streams_for
 from .graphiql import CONTENT_SECURITY_POLICY, GraphiQLPage
 from .http_refusals import (
+    BODY,
     MalformedRequest,
     MutationOverGet,
     names_a_mutation,
@@ -60,6 +61,15 @@ def _plain_request(data: dict[str, Any]) -> bool:
         and isinstance(data.get("variables"), dict | None)
         and isinstance(data.get("extensions"), dict | None)
     )
+
+
+class _ReadRequest(Request):
+    """A request whose body `BodyReader` has read already (in the scope)."""
+
+    @override
+    async def body(self) -> bytes:
+        read = self.scope.get(BODY)
+        return read if isinstance(read, bytes) else await super().body()
 
 
 class GraphQLApp(GraphQL[RequestContext, None]):
@@ -105,7 +115,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope, receive=receive))
+            response = await self.run(_ReadRequest(scope, receive=receive))
         except HTTPException as refused:
             code = ErrorCode.NOT_FOUND if refused.status_code == 404 else ErrorCode.BAD_USER_INPUT
             record_errors([code.value])
