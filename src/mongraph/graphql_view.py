@@ -273,11 +273,12 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
         over_websocket = isinstance(request, WebSocket)
+        credentials = request.headers.getlist("authorization")
         context = RequestContext(
             store=store,
             settings=self._settings,
             viewer_or_none=None,
-            authorization=request.headers.get("authorization"),
+            authorization=credentials[0] if credentials else None,
             request=request,
             response=response,
             hub=self._hub_of,
@@ -286,8 +287,15 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             over_websocket=over_websocket,
         )
         if not over_websocket:  # a socket's credentials come in its connection_init
-            context.refuse_repeated_credentials(request.headers.getlist("authorization"))
+            context.refuse_repeated_credentials(credentials)
         return context
+
+    @override
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """Strawberry's, built without the Content-Length it then deletes (a 204 has none)."""
+        sub_response = Response(status_code=204)
+        sub_response.status_code = None  # type: ignore[assignment]  # as Strawberry's: unset
+        return sub_response
 
     @override
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
