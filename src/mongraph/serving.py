@@ -63,6 +63,10 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     _awaiting_headers = True
     """From the connection's opening, and from each request's first byte to its headers' end."""
     _head_bytes = 0
+    _headers_due = 0.0
+    """When the current head is overdue (the event loop's time)."""
+    _timer_due = 0.0
+    """When the timer that is set (`_header_deadline`) fires."""
     _receiving = False
     """From a request's first byte to its last: a close then lingers."""
     _lingering: asyncio.TimerHandle | None = None
@@ -117,8 +121,7 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
 
     @override
     def on_headers_complete(self) -> None:
-        self._awaiting_headers = False
-        self._disarm()
+        self._awaiting_headers = False  # the timer stays: the next request's head moves it
         if self.parser.get_http_version() == "1.1" and not any(
             name == b"host" for name, _ in self.headers
         ):  # RFC 9112 3.2 (h11 refused it; llhttp lets it through)
@@ -152,9 +155,14 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         self._lingering = self.loop.call_later(LINGER_SECONDS, socket.close)
 
     def _arm(self) -> None:
+        """The current head's deadline. A timer still set for an earlier one is kept, and
+        moves on when it fires (`_headers_overdue`): one timer per deadline's length on a
+        kept-alive connection, not one set and cancelled per request."""
+        seconds = self.header_timeout or get_settings().mongraph_header_timeout
+        self._headers_due = due = self.loop.time() + seconds
         if self._header_deadline is None:
-            seconds = self.header_timeout or get_settings().mongraph_header_timeout
-            self._header_deadline = self.loop.call_later(seconds, self._headers_overdue)
+            self._timer_due = due
+            self._header_deadline = self.loop.call_at(due, self._headers_overdue)
 
     def _disarm(self) -> None:
         if self._header_deadline is not None:
@@ -163,9 +171,14 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
 
     def _headers_overdue(self) -> None:
         self._header_deadline = None
-        if self._awaiting_headers and not self.transport.is_closing():
-            self.transport.write(_REQUEST_TIMEOUT)
-            self.transport.close()
+        if not self._awaiting_headers or self.transport.is_closing():
+            return  # the next request's first byte sets it again
+        if self._headers_due > self._timer_due:  # set for an earlier head
+            self._timer_due = self._headers_due
+            self._header_deadline = self.loop.call_at(self._headers_due, self._headers_overdue)
+            return
+        self.transport.write(_REQUEST_TIMEOUT)
+        self.transport.close()
 
 
 class _Lingering(asyncio.Transport):
