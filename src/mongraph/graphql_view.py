@@ -231,7 +231,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         # Strawberry's, with orjson's bytes as the body: `encode_json`'s text would be
         # encoded again, two more copies of a big response (3 MB each for 10,000 clips).
         response = Response(orjson.dumps(response_data), media_type="application/json")
-        response.headers.raw.extend(sub_response.headers.raw)
+        response.raw_headers.extend(sub_response.raw_headers)  # no MutableHeaders views
         if sub_response.background:
             response.background = sub_response.background
         if sub_response.status_code:
