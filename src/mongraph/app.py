@@ -154,10 +154,10 @@ def create_app(
         parse_origins(settings.mongraph_cors_origins), loopback=settings.mongraph_dev
     )
     graphql = GraphQLApp(store_of, hub_of, settings, GraphiQLPage(graphiql_dir), origins)
-    routes = [
-        Route("/", lambda _: RedirectResponse("/graphql")),  # where a browser lands first
+    routes = [  # /graphql first: the router tries the routes in order, for every request
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        Route("/", lambda _: RedirectResponse("/graphql")),  # where a browser lands first
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

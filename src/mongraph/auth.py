@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from . import policy
@@ -100,7 +101,8 @@ class KeyCache:
 
     A hit skips the database lookup, so a revoked key, a suspended account or a
     changed role takes effect on this process within `ttl` seconds. Only successes
-    are kept; `ttl` 0 turns the cache off.
+    are kept; `ttl` 0 turns the cache off. A miss is looked up once for all the requests
+    that ask for the same key while the lookup runs (`load`).
     """
 
     def __init__(
@@ -110,6 +112,9 @@ class KeyCache:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[str, tuple[float, UserDoc]] = {}
+        self._loading: dict[str, asyncio.Future[UserDoc]] = {}
+        self._generation = 0
+        """Bumped by `clear`: a lookup that started before it does not fill the cache."""
 
     def get(self, digest: str) -> UserDoc | None:
         entry = self._entries.get(digest)
@@ -122,6 +127,37 @@ class KeyCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._loading.clear()
+        self._generation += 1
+
+    async def load(self, digest: str, look_up: Callable[[], Awaitable[UserDoc]]) -> UserDoc:
+        """The account of a key that is not cached, by `look_up`, then cached. When an entry
+        expires, every request in flight with that key misses at once (32 lookups a second
+        under load): they share one lookup and its outcome, refusals included."""
+        if self.ttl <= 0:
+            return await look_up()
+        loading = self._loading.get(digest)
+        if loading is None:
+            loading = self._loading[digest] = asyncio.ensure_future(
+                self._look_up(digest, look_up, self._generation)
+            )
+            loading.add_done_callback(lambda done: self._settled(digest, done))
+        # Shielded: a request that goes away does not cancel the others' lookup.
+        return await asyncio.shield(loading)
+
+    async def _look_up(
+        self, digest: str, look_up: Callable[[], Awaitable[UserDoc]], generation: int
+    ) -> UserDoc:
+        user = await look_up()
+        if generation == self._generation:
+            self.put(digest, user)
+        return user
+
+    def _settled(self, digest: str, done: asyncio.Future[UserDoc]) -> None:
+        if self._loading.get(digest) is done:
+            del self._loading[digest]
+        if not done.cancelled():
+            done.exception()  # retrieved, even when every request waiting for it went away
 
     def put(self, digest: str, user: UserDoc) -> None:
         if self.ttl <= 0:
@@ -164,9 +200,17 @@ async def authenticate(
             "characters"
         )
     digest = hash_secret(secret)
-    cached = cache.get(digest) if cache is not None else None
+    if cache is None:
+        return Viewer(user=await _look_up(store, digest), key_hash=digest)
+    cached = cache.get(digest)
     if cached is not None:  # checked when it was cached; its use was recorded then
         return Viewer(user=cached, key_hash=digest)
+    user = await cache.load(digest, lambda: _look_up(store, digest))
+    return Viewer(user=user, key_hash=digest)
+
+
+async def _look_up(store: Datastore, digest: str) -> UserDoc:
+    """The account of a live key by its hash (its use recorded), or the key's refusal."""
     user = await users.find_by_key_hash(store, digest)
     key = None if user is None else _live_key(user, digest)
     refusal = key_refusal(user, digest)
@@ -174,6 +218,4 @@ async def authenticate(
         raise refusal or Unauthenticated("invalid API key")
     if key.last_used_at is None or utcnow() - key.last_used_at >= users.KEY_TOUCH_INTERVAL:
         await users.touch_key(store, user.id, key.id)
-    if cache is not None:
-        cache.put(digest, user)
-    return Viewer(user=user, key_hash=digest)
+    return user

@@ -63,6 +63,15 @@ class RequestContext:
             self._loaders = Loaders(self.store, scope)
         return self._loaders
 
+    def release(self) -> None:
+        """When an HTTP operation has executed: its documents, request and response let go.
+        graphql-core's executor is a reference cycle that holds this context, so whatever
+        the context holds would otherwise wait for the cyclic collector."""
+        if self._loaders is not None:
+            self._loaders.clear()
+        if not self.socket:  # a connection's context lives on with its socket
+            self.request = self.response = None
+
     def for_operation(self) -> RequestContext:
         """A fresh context for one operation of this connection, as an HTTP request gets:
         its credentials authenticated again (through the key cache), its own loaders."""

@@ -17,8 +17,9 @@ from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, GraphQLS
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.extensions.runner import SchemaExtensionsRunner
-from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.base import BaseRequestProtocol, BaseView
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.schema import (
     StrawberryGraphQLCoreExecutionContext,
     StreamResult,
@@ -67,6 +68,9 @@ from strawberry.utils.str_converters import to_camel_case
 # - BaseRequestProtocol, UnsetType: the request protocol and the UNSET type app.py's
 #   overrides of the ASGI view are annotated with.
 # - PreExecutionError: the result persisted.py answers before execution with.
+# - parse_content_type, BaseView._get_stream_transport_from_headers: how the HTTP view's
+#   `parse_http_body` reads Content-Type (a mime type with parameters) and picks a
+#   streaming transport from Accept; graphql_view.py asks them once per distinct header.
 # - OperationType: the operation type Strawberry's ExecutionContext reports.
 # - convert_argument, GraphQLCoreConverter.scalar_registry: how Strawberry turns
 #   graphql-core's coerced arguments into a resolver's (input objects as their classes,
@@ -97,8 +101,10 @@ __all__ = [
     "field_definition",
     "graphql_schema",
     "is_default_resolver",
+    "parse_content_type",
     "provided_operation_name",
     "raw_info",
+    "streams_for",
     "to_camel_case",
     "type_origin",
     "validate_document",
@@ -112,6 +118,11 @@ def raw_info(info: strawberry.Info[Any, Any]) -> GraphQLResolveInfo[Any]:
     with literals uncoerced."""
     resolve_info: GraphQLResolveInfo[Any] = info._raw_info
     return resolve_info
+
+
+def streams_for(view: BaseView[Any], accept: str) -> bool:
+    """Whether the view answers a request with this `Accept` as a stream (multipart, SSE)."""
+    return view._get_stream_transport_from_headers({"accept": accept}) is not None
 
 
 def graphql_schema(schema: strawberry.Schema) -> GraphQLSchema:

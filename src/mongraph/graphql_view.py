@@ -3,7 +3,7 @@ documents, JSON encoding and media types (HTTP), and the WebSocket entrance's ad
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +27,10 @@ from .config import Settings
 from .context import RequestContext
 from .datastore.client import Datastore
 from .errors import ErrorCode
-from .framework import UnsetType
+from .framework import UnsetType, parse_content_type, streams_for
 from .graphiql import CONTENT_SECURITY_POLICY, GraphiQLPage
 from .http_refusals import (
+    BODY,
     MalformedRequest,
     MutationOverGet,
     names_a_mutation,
@@ -48,6 +49,27 @@ if TYPE_CHECKING:
     from .framework import BaseRequestProtocol
 
 __all__ = ["GraphQLApp"]
+
+_HEADER_PAIRS_KEPT = 256
+
+
+def _plain_request(data: dict[str, Any]) -> bool:
+    """A body Strawberry would take as it is: a string `query`, objects or nulls for
+    `variables` and `extensions` (anything else goes through Strawberry's own checks)."""
+    return (
+        isinstance(data.get("query"), str)
+        and isinstance(data.get("variables"), dict | None)
+        and isinstance(data.get("extensions"), dict | None)
+    )
+
+
+class _ReadRequest(Request):
+    """A request whose body `BodyReader` has read already (in the scope)."""
+
+    @override
+    async def body(self) -> bytes:
+        read = self.scope.get(BODY)
+        return read if isinstance(read, bytes) else await super().body()
 
 
 class GraphQLApp(GraphQL[RequestContext, None]):
@@ -81,6 +103,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self._origins = origins
         self.max_frame_bytes = settings.mongraph_max_body_bytes
         self.connection_init_wait_timeout = timedelta(seconds=settings.mongraph_ws_init_timeout)
+        self._plain_json_seen: dict[tuple[str, str], bool] = {}
 
     @override
     async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
@@ -92,7 +115,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope, receive=receive))
+            response = await self.run(_ReadRequest(scope, receive=receive))
         except HTTPException as refused:
             code = ErrorCode.NOT_FOUND if refused.status_code == 404 else ErrorCode.BAD_USER_INPUT
             record_errors([code.value])
@@ -128,6 +151,17 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST" and self._plain_json(request.headers):
+            data = self.parse_json(await request.get_body())
+            if isinstance(data, dict) and _plain_request(data):
+                return NamedRequest(
+                    query=data["query"],
+                    variables=data.get("variables"),
+                    operation_name=data.get("operationName"),
+                    extensions=data.get("extensions"),
+                    protocol="http",
+                    document_id=data.get("documentId"),
+                )
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, list):
             return parsed  # refused as a batch by Strawberry before it gets here
@@ -135,6 +169,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             request.method, lambda: request.query_params, request.get_body
         )
         return NamedRequest(**vars(parsed), document_id=document_id)
+
+    def _plain_json(self, headers: Mapping[str, str]) -> bool:
+        """Whether a POST with these headers is a JSON body answered as one JSON response,
+        as Strawberry's `parse_http_body` decides it: once per distinct pair of headers (it
+        parses Content-Type with the `email` package and tries every stream on Accept)."""
+        key = (headers.get("content-type") or "", headers.get("accept") or "")
+        plain = self._plain_json_seen.get(key)
+        if plain is None:
+            plain = "application/json" in parse_content_type(key[0])[0] and not streams_for(
+                self, key[1]
+            )
+            if len(self._plain_json_seen) < _HEADER_PAIRS_KEPT:
+                self._plain_json_seen[key] = plain
+        return plain
 
     @override
     async def execute_single(
@@ -183,7 +231,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         # Strawberry's, with orjson's bytes as the body: `encode_json`'s text would be
         # encoded again, two more copies of a big response (3 MB each for 10,000 clips).
         response = Response(orjson.dumps(response_data), media_type="application/json")
-        response.headers.raw.extend(sub_response.headers.raw)
+        response.raw_headers.extend(sub_response.raw_headers)  # no MutableHeaders views
         if sub_response.background:
             response.background = sub_response.background
         if sub_response.status_code:
@@ -225,11 +273,12 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         store = self._store_of()
         over_websocket = isinstance(request, WebSocket)
+        credentials = request.headers.getlist("authorization")
         context = RequestContext(
             store=store,
             settings=self._settings,
             viewer_or_none=None,
-            authorization=request.headers.get("authorization"),
+            authorization=credentials[0] if credentials else None,
             request=request,
             response=response,
             hub=self._hub_of,
@@ -238,8 +287,15 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             over_websocket=over_websocket,
         )
         if not over_websocket:  # a socket's credentials come in its connection_init
-            context.refuse_repeated_credentials(request.headers.getlist("authorization"))
+            context.refuse_repeated_credentials(credentials)
         return context
+
+    @override
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """Strawberry's, built without the Content-Length it then deletes (a 204 has none)."""
+        sub_response = Response(status_code=204)
+        sub_response.status_code = None  # type: ignore[assignment]  # as Strawberry's: unset
+        return sub_response
 
     @override
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:

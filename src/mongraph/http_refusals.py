@@ -5,6 +5,8 @@ GraphQL error."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Generator
+from typing import Any
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
@@ -16,6 +18,7 @@ from .errors import ErrorCode
 from .observability import current_request, record_errors
 
 __all__ = [
+    "BODY",
     "BodyReader",
     "BodyTooSlow",
     "MalformedRequest",
@@ -24,6 +27,11 @@ __all__ = [
     "malformed",
     "names_a_mutation",
 ]
+
+
+BODY = "mongraph.body"
+"""The scope key under which `BodyReader` leaves the body it read (graphql_view.py reads it
+from there rather than through the ASGI receive again)."""
 
 
 class MalformedRequest(Exception):
@@ -87,8 +95,7 @@ class BodyReader:
             await (await malformed(Request(scope), refusal))(scope, receive, send)
             return
         try:
-            async with asyncio.timeout(self.timeout):
-                body = await _whole_body(receive, self.max_bytes)
+            body = await self._read(receive)
         except TimeoutError:
             refusal = BodyTooSlow(f"the body did not arrive within {self.timeout:g} s")
             await (await malformed(Request(scope), refusal))(scope, receive, send)
@@ -102,6 +109,7 @@ class BodyReader:
                 info.client_gone = True
             return
 
+        scope[BODY] = body
         replayed = False
 
         async def replay() -> Message:
@@ -113,14 +121,62 @@ class BodyReader:
 
         await self.app(scope, replay, send)
 
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The body within `timeout`. Most bodies are all in when the request starts, and
+        their first `receive` completes without suspending: they are read without setting
+        a timer (a timer for every request, and its cancellation, cost more than the read)."""
+        steps = receive().__await__()
+        try:
+            waiting = steps.send(None)
+        except StopIteration as done:
+            first: Message = done.value
+        else:
+            async with asyncio.timeout(self.timeout):
+                first = await _Resumed(steps, waiting)
+                return await _whole_body(receive, self.max_bytes, first)
+        if first["type"] != "http.request" or not first.get("more_body", False):
+            return await _whole_body(receive, self.max_bytes, first)  # no receive() left
+        async with asyncio.timeout(self.timeout):
+            return await _whole_body(receive, self.max_bytes, first)
 
-async def _whole_body(receive: Receive, max_bytes: int) -> bytes | None:
-    """The body (None if the client disconnected); over `max_bytes` raises (chunked
-    bodies have no Content-Length to refuse them by)."""
+
+class _Resumed:
+    """Awaits the rest of an awaitable whose first step has run (`steps` yielded `waiting`):
+    what `await` would have done with it from the start (PEP 380's `yield from`)."""
+
+    def __init__(self, steps: Generator[Any, Any, Message], waiting: Any) -> None:
+        self._steps = steps
+        self._waiting = waiting
+
+    def __await__(self) -> Generator[Any, Any, Message]:
+        steps, waiting = self._steps, self._waiting
+        while True:
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                steps.close()
+                raise
+            except BaseException as error:  # a cancellation, thrown into the awaitable
+                try:
+                    waiting = steps.throw(error)
+                except StopIteration as done:
+                    result: Message = done.value
+                    return result
+            else:
+                try:
+                    waiting = steps.send(sent)
+                except StopIteration as done:
+                    result = done.value
+                    return result
+
+
+async def _whole_body(receive: Receive, max_bytes: int, first: Message) -> bytes | None:
+    """The body (None if the client disconnected), from its `first` message on; over
+    `max_bytes` raises (chunked bodies have no Content-Length to refuse them by)."""
     chunks: list[bytes] = []
     size = 0
+    message = first
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             return None
         chunk = message.get("body", b"")
@@ -130,3 +186,4 @@ async def _whole_body(receive: Receive, max_bytes: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+        message = await receive()

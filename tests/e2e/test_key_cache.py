@@ -6,6 +6,7 @@ Time is a parameter here (a manual clock), never a measurement.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -162,3 +163,26 @@ async def test_the_viewer_follows_its_account_through_the_cache(
     await as_alice.ok('mutation { createApiKey(input: {name: "second"}) { secret } }')
     after = [k["name"] for k in (await as_alice.ok(query))["viewer"]["apiKeys"]]
     assert after == [*before, "second"]
+
+
+async def test_requests_that_miss_the_same_key_at_once_share_one_lookup(
+    store: Datastore, alice: MadeUser, bob: MadeUser, commands: CommandCounter
+) -> None:
+    """When an entry expires under load, every request in flight with that key misses it
+    at once: one lookup answers them all (one per key)."""
+    clock = Clock()
+    cache = KeyCache(1.0, clock=clock)
+    keys = [f"Bearer {alice.secret}"] * 8 + [f"Bearer {bob.secret}"] * 8
+    commands.reset()
+    viewers = await asyncio.gather(*(authenticate(store, header, cache) for header in keys))
+    assert [v.user.display_name for v in viewers if v is not None] == ["Alice"] * 8 + ["Bob"] * 8
+    assert user_lookups(commands) == 2
+    unknown = "Bearer mgr_" + "A" * 43
+    refused = await asyncio.gather(
+        *(authenticate(store, unknown, cache) for _ in range(4)), return_exceptions=True
+    )
+    assert all(isinstance(error, Unauthenticated) for error in refused)
+    assert user_lookups(commands) == 3
+    with pytest.raises(Unauthenticated):  # a refusal is shared, never cached
+        await authenticate(store, unknown, cache)
+    assert user_lookups(commands) == 4

@@ -11,11 +11,15 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from mongraph.config import Settings
 from mongraph.datastore.bulk import insert_documents
 from mongraph.datastore.client import Datastore
-from mongraph.datastore.documents import ClipDoc, Document, ProjectDoc, SceneDoc
+from mongraph.datastore.documents import ClipDoc, Document, MessageDoc, ProjectDoc, SceneDoc
 from mongraph.schema.ids import encode_global_id
+from tests.utils.chat import create_conversation, post
 from tests.utils.factories import MadeUser
+from tests.utils.live import live_server
+from tests.utils.ws import LEGACY_WS, TRANSPORT_WS
 
 SCENES, CLIPS = 20, 50
 PEAK_PER_RESPONSE_BYTE = 10
@@ -115,3 +119,50 @@ async def test_a_request_leaves_no_documents_to_the_garbage_collector(
     finally:
         gc.enable()
     assert left == 0, f"{left} clips of the request are still alive"
+
+
+MESSAGE_ADDED = """subscription($id: ID!) { messageAdded(conversationId: $id) {
+  id conversation { title messages(last: 2) { edges { node { id } } } } } }"""
+
+
+def _alive(kind: type[Document], text: str | None = None) -> int:
+    return sum(
+        1
+        for o in gc.get_objects()
+        if isinstance(o, kind) and (text is None or getattr(o, "content", [None])[0].text == text)
+    )
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_websocket_operation_leaves_no_documents_to_the_garbage_collector(
+    store: Datastore, settings: Settings, alice: MadeUser, protocol: str
+) -> None:
+    """The same over a real WebSocket, on each protocol, while the socket stays open: a
+    query's documents die once it is answered, and a subscription event's once it is sent
+    (the second event's page holds the first message; the subscription itself and the
+    live-updates hub keep the conversation, by design)."""
+    project = await _seed(store, alice)
+    variables = {"id": encode_global_id("Project", project.id)}
+    async with live_server(store, settings) as live:
+        gql = live.client(alice.secret)
+        chat = await create_conversation(gql, "Chat")
+        ws = await live.subscribed(alice.secret, MESSAGE_ADDED, {"id": chat}, protocol)
+        try:
+            assert "errors" not in await ws.execute(BIG_RESPONSE, variables)
+            gc.collect()
+            gc.disable()
+            try:
+                answer = await ws.execute(BIG_RESPONSE, variables)
+                clips = _alive(ClipDoc)
+                await post(gql, chat, "one")
+                await ws.next_payload()
+                await post(gql, chat, "two")
+                event = await ws.next_payload()
+                first_messages = _alive(MessageDoc, "one")
+            finally:
+                gc.enable()
+        finally:
+            await ws.close()
+    assert str(answer).count("timelinePosition") == SCENES * CLIPS
+    assert len(event["data"]["messageAdded"]["conversation"]["messages"]["edges"]) == 2
+    assert (clips, first_messages) == (0, 0)

@@ -4,6 +4,9 @@ headers and bodies have deadlines, and connections beyond the bound get a 503 at
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -119,6 +122,37 @@ async def test_a_body_that_trickles_in_is_refused_with_a_coded_408(address: str)
     head, _, body = received.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408 ")
     assert b'"code":"BAD_USER_INPUT"' in body
+    assert b"did not arrive within 0.5 s" in body
+
+
+async def test_a_408_reaches_a_client_whose_body_is_still_arriving(address: str) -> None:
+    """The body deadline passes while the server still has unread body bytes: closed at
+    once, its socket would reset the connection, and the client would lose the unread 408
+    (a reset discards it). The server lingers instead: it stops writing and reads (and
+    discards) until the client closes, within bounds.
+
+    The server runs in this test's event loop, so blocking the loop lines it up: the head
+    is read, then the deadline passes while the client sends more body than one read of
+    the socket takes; uvicorn pauses reading above 64 KiB, and the refusal comes in the
+    same turn of the loop, with the rest still in the socket."""
+    host, port = address.split(":")
+    client = socket.create_connection((host, int(port)))
+    client.sendall(HEAD + b"Content-Length: 900000\r\n\r\n")
+    await asyncio.sleep(0.2)  # the server reads the head and waits for the body
+    time.sleep(0.6)  # the loop stands still past the body's 0.5 s deadline  # noqa: ASYNC251
+    client.setblocking(False)
+    sent = 0
+    with contextlib.suppress(BlockingIOError):
+        while sent < 800_000:
+            sent += client.send(b"a" * 65536)
+    assert sent > 300_000  # more than the server reads at once (256 KiB)
+    reader, writer = await asyncio.open_connection(sock=client)
+    received = b""
+    with contextlib.suppress(ConnectionResetError):  # the failure: reset before the answer
+        received = await until_closed(reader)
+    writer.close()
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
     assert b"did not arrive within 0.5 s" in body
 
 

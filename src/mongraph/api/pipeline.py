@@ -20,6 +20,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 from typing_extensions import override
 
+from ..context import RequestContext
 from ..execution.limits import enforce_limits, limit_parsing, refuse_untrusted
 from ..framework import OperationType, SchemaExtensionsRunner
 from .auth import (
@@ -100,10 +101,21 @@ class OperationPipeline(SchemaExtension):
 
     def end_execution(self) -> None:
         forget_keys_after_mutation(self.execution_context, self.operation_type)
+        self.release()
 
     def stream_result(self, result: Any) -> None:
-        """Subscription events: each is coded and masked the same way."""
+        """Subscription events: each is coded and masked the same way, and lets its
+        documents go once executed, as an operation does."""
         code_errors(self.execution_context, result)
+        self.release()
+
+    def release(self) -> None:
+        """The operation's documents go once it has executed (`RequestContext.release`),
+        on every entrance: a WebSocket operation's context is its own (`operation_context`),
+        and graphql-core's executor, a reference cycle, holds it."""
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            context.release()
 
     # Strawberry's hooks
 

@@ -44,7 +44,7 @@ from .errors import log_unexpected
 from .hidden_names import NameMask
 from .mutation import Mutation
 from .pipeline import OperationPipeline, PipelineRunner
-from .query import Query
+from .query import CONTEXT_RESOLVER, Query
 from .subscription import Subscription
 
 __all__ = ["build_schema", "export_sdl", "resolve_without_wrappers"]
@@ -79,7 +79,9 @@ class GatewaySchema(strawberry.Schema):
     ) -> ExecutionResult:
         """Executes, then lets the request's documents go: the result holds what the
         response needs, and the loaders' pages would otherwise live while it is encoded and
-        sent (12 MB of 10,000 clips, a third of that request's peak)."""
+        sent (12 MB of 10,000 clips, a third of that request's peak). The HTTP request and
+        response go too (`RequestContext.release`): they die with the request by reference
+        count instead of with graphql-core's executor cycle."""
         with collection_deferred():
             try:
                 return await super().execute(
@@ -93,7 +95,7 @@ class GatewaySchema(strawberry.Schema):
                 )
             finally:
                 if isinstance(context_value, RequestContext):
-                    context_value.loaders.clear()
+                    context_value.release()
 
     @override
     def process_errors(
@@ -123,6 +125,8 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
     the schema's types: most fields of a big response are these.
 
     - A field without resolver, permission or extension reads its attribute directly.
+    - A root field whose metadata names a function of the request context alone
+      (`query.CONTEXT_RESOLVER`: `viewer`) is that function.
     - A declared relation field resolves through its declaration (relation_fields.py),
       which also learns the Python type of the objects it leads to; the type records its
       relation fields for the prefetch walk.
@@ -147,6 +151,8 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
                 relation.bind(_object_class(field), convert)
                 field.resolve = relation.graphql_resolver()
                 relations[name] = relation
+            elif definition is not None and CONTEXT_RESOLVER in definition.metadata:
+                field.resolve = _from_context(definition.metadata[CONTEXT_RESOLVER])
             elif (
                 definition is not None
                 and definition.is_basic_field
@@ -157,6 +163,13 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
         compile_fields(graphql_type, attributes, relations)
         if relations:
             graphql_type.extensions = {**(graphql_type.extensions or {}), RELATIONS_KEY: relations}
+
+
+def _from_context(resolve: Callable[[Any], Any]) -> Callable[..., Any]:
+    def resolve_field(_source: Any, info: Any) -> Any:
+        return resolve(info.context)
+
+    return resolve_field
 
 
 def _is_plain_scalar(graphql_type: Any) -> bool:

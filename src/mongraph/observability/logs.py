@@ -19,6 +19,8 @@ from typing_extensions import override
 
 __all__ = ["BatchedStreamHandler", "JsonFormatter", "TextFormatter", "configure_logging"]
 
+_MILLISECONDS = tuple(f".{ms:03d}+00:00" for ms in range(1000))
+
 
 class JsonFormatter(logging.Formatter):
     """`ts`, `level`, `logger`, `msg`, the record's `fields` (the request line) and `exc`."""
@@ -33,7 +35,7 @@ class JsonFormatter(logging.Formatter):
         if second != self._second:  # one line's worth of datetime formatting per second
             moment = datetime.fromtimestamp(second, UTC)
             self._prefix, self._second = moment.strftime("%Y-%m-%dT%H:%M:%S"), second
-        return f"{self._prefix}.{int((created - second) * 1000):03d}+00:00"
+        return self._prefix + _MILLISECONDS[min(int((created - second) * 1000), 999)]
 
     @override
     def format(self, record: logging.LogRecord) -> str:

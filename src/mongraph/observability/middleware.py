@@ -19,6 +19,19 @@ HEADER = b"x-request-id"
 _VALID_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 
+_IDS_PER_DRAW = 256
+_random_ids: list[str] = []
+"""Ids drawn ahead: one `os.urandom` system call per 256 requests rather than per request."""
+os.register_at_fork(after_in_child=_random_ids.clear)  # a child draws its own
+
+
+def _random_id() -> str:
+    if not _random_ids:
+        digits = os.urandom(16 * _IDS_PER_DRAW).hex()
+        _random_ids.extend(digits[i : i + 32] for i in range(0, len(digits), 32))
+    return _random_ids.pop()
+
+
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     """The caller's X-Request-ID when it is 1-64 of `A-Za-z0-9._:-`, else 32 random hex
     digits (a uuid4's randomness without building a UUID: a fifth of the cost)."""
@@ -27,7 +40,7 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
             if _VALID_ID.fullmatch(value):
                 return value.decode("ascii")
             break
-    return os.urandom(16).hex()
+    return _random_id()
 
 
 CLIENT_CLOSED_REQUEST = 499
