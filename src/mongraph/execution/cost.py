@@ -37,6 +37,7 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     is_leaf_type,
+    is_nullable_type,
 )
 from graphql.execution import VariableValues, get_argument_values, get_variable_values
 
@@ -290,7 +291,12 @@ class _Walker:
         count, children, owned = self._count(
             node, definition, named, parent, multiplier, population
         )
-        tally.cost += unit * max(count, multiplier)  # a null list is one unit
+        if owned and is_nullable_type(definition.type):
+            # A population's total caps the items, not the parents: those without items
+            # may each hold a null (`__Type.enumValues` is null on every type but enums).
+            tally.cost += unit * count + multiplier
+        else:
+            tally.cost += unit * max(count, multiplier)  # a null list is one unit
         self.check(tally, stop_on_cost=stop_on_cost)
         if node.selection_set is not None:
             self.selection_set(
