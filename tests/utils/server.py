@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,8 @@ from starlette.types import ASGIApp
 
 from mongraph.config import Settings
 from mongraph.serving import uvicorn_options
+
+SHUTDOWN_SECONDS = 15
 
 
 def free_port() -> int:
@@ -42,4 +45,14 @@ async def serving(
         yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_SECONDS)
+        if not done:
+            # uvicorn waits for every connection and request to end, without a bound: one
+            # left open hung a whole run once. Forced, and said, rather than waited for.
+            stuck = [type(c).__name__ for c in server.server_state.connections]
+            server.force_exit = True
+            await task
+            warnings.warn(
+                f"uvicorn did not shut down within {SHUTDOWN_SECONDS} s; connections: {stuck}",
+                stacklevel=1,
+            )
