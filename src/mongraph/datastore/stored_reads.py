@@ -17,8 +17,7 @@ import types
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import annotated_types
 from bson import ObjectId
@@ -26,9 +25,8 @@ from pydantic import BaseModel, BeforeValidator, PlainSerializer
 
 from .shared_names import SharedNames, share_names
 
-__all__ = ["READERS", "reader"]
+__all__ = ["READERS"]
 
-M = TypeVar("M", bound=BaseModel)
 Raw = dict[str, Any]
 
 _TRUSTED = (ObjectId, str, bool, int, Decimal)
@@ -39,28 +37,20 @@ class _Unreadable(TypeError):
     """A model with a field this module cannot read without validation."""
 
 
-def reader(model: type[M]) -> Callable[[Raw], M]:
-    """`raw` → `model`, as `model.model_validate(raw)` would build it from a stored document
-    (with its field names shared: `share_names`)."""
-    return READERS[model]  # type: ignore[return-value]
-
-
 class _Readers(dict[type[BaseModel], Callable[[Raw], BaseModel]]):
     def __missing__(self, model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
-        read = self[model] = _reader(model)
+        try:
+            read = _compile(model)
+        except _Unreadable:
+            read = _validating(model)
+        self[model] = read
         return read
 
 
 READERS = _Readers()
-"""Each model's reader, compiled when first used (`READERS[ClipDoc](raw)`)."""
-
-
-@cache
-def _reader(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
-    try:
-        return _compile(model)
-    except _Unreadable:
-        return _validating(model)
+"""Each model's reader, compiled when first used: `READERS[ClipDoc](raw)` is what
+`ClipDoc.model_validate(raw)` builds from a stored document (with its field names shared:
+`share_names`)."""
 
 
 def _validating(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
@@ -162,7 +152,7 @@ def _converted(
         return f"([{item} for x in v] if (v := {expression}) else [])"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         name = f"_read{index}_{annotation.__name__}"
-        helpers[name] = _reader(annotation)
+        helpers[name] = READERS[annotation]
         return f"{name}({expression})"
     if annotation is float:
         return f"(float(v) if (v := {expression}).__class__ is int else v)"
