@@ -26,18 +26,14 @@ differential tests (execution/differential.py) hold the two paths to the same JS
 
 from __future__ import annotations
 
-from math import isfinite
 from typing import Any
 
 from graphql import (
-    GRAPHQL_MAX_INT,
-    GRAPHQL_MIN_INT,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
-    Undefined,
     is_leaf_type,
 )
 from graphql.execution import get_argument_values
@@ -50,23 +46,21 @@ from .completion import (
     LEAF,
     NATIVE,
     PLAIN,
+    PLANS,
     RELATION,
     SETTLED,
     FieldPlan,
+    Runner,
     completed_later,
-    gathered,
-    new_path,
     plain,
 )
 from .executor import GatewayExecutor
+from .generated import RUNNERS, runner_for, shape_of
 from .relation_fields import Pending, RelationField
 from .schema_memo import kept_on
 
 __all__ = ["CompiledExecutor", "FieldPlan", "compile_fields"]
 
-_PLANS = "mongraph.field_plans"
-"""Key of a type's `extensions` holding its compiled fields: field name → `FieldPlan`."""
-_MISS = object()
 _INCREMENTAL = "mongraph.incremental_directives"
 """Key of the schema's `extensions`: whether it has @defer or @stream (read once)."""
 
@@ -98,11 +92,11 @@ def compile_fields(
     for name, relation in relations.items():
         field_def = graphql_type.fields[name]
         plans[name] = FieldPlan(RELATION, graphql_type, name, field_def, relation=relation)
-    graphql_type.extensions = {**(graphql_type.extensions or {}), _PLANS: plans}
+    graphql_type.extensions = {**(graphql_type.extensions or {}), PLANS: plans, RUNNERS: {}}
 
 
 def field_plans(graphql_type: GraphQLObjectType) -> dict[str, FieldPlan] | None:
-    plans: dict[str, FieldPlan] | None = (graphql_type.extensions or {}).get(_PLANS)
+    plans: dict[str, FieldPlan] | None = (graphql_type.extensions or {}).get(PLANS)
     return plans
 
 
@@ -119,6 +113,7 @@ class CompiledExecutor(GatewayExecutor):
             self.schema, _INCREMENTAL, _has_incremental_directives
         )
         self._arguments: dict[int, tuple[FieldDetailsList, Any]] = {}
+        self._runners: dict[int, tuple[GroupedFieldSet, Runner]] = {}
 
     @override
     def execute_fields(
@@ -129,58 +124,29 @@ class CompiledExecutor(GatewayExecutor):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        plans = (parent_type.extensions or {}).get(_PLANS)
+        plans = (parent_type.extensions or {}).get(PLANS)
         if plans is None or not self._compiled:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        results: dict[str, Any] = {}
-        awaitable_fields: list[str] = []
-        is_awaitable = self.is_awaitable
-        try:
-            for response_name, details in grouped_field_set.items():
-                plan: FieldPlan | None = plans.get(details[0].node.name.value)
-                if plan is not None and plan.kind == LEAF:
-                    try:
-                        value: Any = getattr(source_value, plan.attribute)
-                    except Exception:  # reported at the field's path by `_execute_planned`
-                        value = _MISS
-                    native: Any = plan.native
-                    if value.__class__ is native and (
-                        native is str
-                        or native is bool
-                        or (
-                            GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
-                            if native is int
-                            else isfinite(value)
-                        )
-                    ):
-                        results[response_name] = value
-                        continue
-                    if value is None and not plan.non_null:
-                        results[response_name] = None
-                        continue
-                field_path = new_path((path, response_name, parent_type.name))
-                if plan is None:
-                    result = self.execute_field(
-                        parent_type, source_value, details, field_path, position_context
-                    )
-                    if result is Undefined:
-                        continue
-                else:
-                    result = self._execute_planned(plan, source_value, details, field_path)
-                results[response_name] = result
-                if result.__class__ not in SETTLED and is_awaitable(result):
-                    awaitable_fields.append(response_name)
-        except Exception:
-            if awaitable_fields:
-                self.settle_in_background([results[name] for name in awaitable_fields])
-            raise
-        if not awaitable_fields:
-            return results
-        return gathered(results, awaitable_fields)
+        run = self.runner(parent_type, grouped_field_set)
+        completed: AwaitableOrValue[dict[str, Any]] = run(
+            self, source_value, path, grouped_field_set, position_context
+        )
+        return completed
 
-    def _execute_planned(
+    def runner(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Runner:
+        """The generated runner of this selection on `parent_type` (generated.py); kept by
+        the selection's identity: graphql-core collects a selection once per request."""
+        known = self._runners.get(id(fields))
+        if known is not None:
+            return known[1]
+        run = runner_for(parent_type, shape_of(fields))
+        # The entry holds the selection, so its id in the key is not reused.
+        self._runners[id(fields)] = (fields, run)
+        return run
+
+    def execute_planned(
         self, plan: FieldPlan, source: Any, details: FieldDetailsList, path: Path
     ) -> Any:
         """What graphql-core's `execute_field` returns for this field, by its plan."""

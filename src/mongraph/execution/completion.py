@@ -40,10 +40,12 @@ __all__ = [
     "LEAF",
     "NATIVE",
     "PLAIN",
+    "PLANS",
     "RELATION",
     "SETTLED",
     "Completing",
     "FieldPlan",
+    "Runner",
     "completed_later",
     "gathered",
     "new_path",
@@ -55,6 +57,9 @@ new_path: Callable[[tuple[Path | None, str | int, str | None]], Path] = partial(
 call per field and list item)."""
 
 LEAF, ATTRIBUTE, RELATION = 1, 2, 3
+
+PLANS = "mongraph.field_plans"
+"""Key of a type's `extensions` holding its compiled fields: field name → `FieldPlan`."""
 
 NATIVE: dict[GraphQLLeafType, type] = {
     GraphQLString: str,
@@ -94,12 +99,18 @@ class Completing(Protocol):
     def complete_awaitable_list_item_value(self, *args: Any, **kwargs: Any) -> Any: ...
     def handle_field_error(self, *args: Any, **kwargs: Any) -> Any: ...
     def settle_in_background(self, *args: Any, **kwargs: Any) -> Any: ...
+    def runner(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Runner: ...
     def field_info(self, plan: FieldPlan, details: FieldDetailsList, path: Path) -> Any: ...
     def complete_by_graphql_core(
         self, plan: FieldPlan, details: FieldDetailsList, field_path: Path, path: Path,
         return_type: GraphQLOutputType, value: Any,
     ) -> Any: ...  # fmt: skip
 
+
+Runner = Callable[[Any, Any, Path | None, GroupedFieldSet, Any], Any]
+"""The fields of one selection on one object type, generated (generated.py): (executor,
+source object, its path, the selection's fields, position context) → the object's
+completed fields, or an awaitable of them (graphql-core's `execute_fields`)."""
 
 Completer = Callable[[Completing, "FieldPlan", FieldDetailsList, Path, Path, Any], Any]
 """(executor, plan, field details, the field's path, the value's path, value) → the completed
@@ -192,8 +203,16 @@ def _leaf(return_type: GraphQLLeafType) -> Completer:
 
 def _object(return_type: GraphQLObjectType) -> Completer:
     is_type_of = return_type.is_type_of
-    last: list[tuple[FieldDetailsList, GroupedFieldSet] | None] = [None]
-    """The last selection completed here and its subfields: a list's items share them."""
+
+    def interpreted(
+        ex: Any, value: Any, path: Path | None, fields: GroupedFieldSet, position: Any
+    ) -> Any:
+        """The runner of a type whose fields are not compiled."""
+        return ex.execute_fields(return_type, value, path, fields, position)
+
+    last: list[tuple[FieldDetailsList, GroupedFieldSet, Runner] | None] = [None]
+    """The last selection completed here, its subfields and their runner: a list's items
+    share them."""
     accepted: list[type] = [NoneType]
     """The class of the last value `is_type_of` accepted: Strawberry's answer depends on the
     class alone for objects that are not `strawberry.cast`, which mongraph never uses
@@ -215,14 +234,16 @@ def _object(return_type: GraphQLObjectType) -> Completer:
         known = last[0]
         # `d` belongs to one request (graphql-core collects selections per execution).
         if known is not None and known[0] is d:
-            return ex.execute_fields(return_type, value, path, known[1], None)
+            return known[2](ex, value, path, known[1], None)
         grouped_field_set, defer_usages, _ = ex.collect_subfields(return_type, d)
         if defer_usages:
             return ex.execute_collected_subfields(
                 return_type, value, path, grouped_field_set, defer_usages, None
             )
-        last[0] = (d, grouped_field_set)
-        return ex.execute_fields(return_type, value, path, grouped_field_set, None)
+        compiled = PLANS in (return_type.extensions or {})
+        run = ex.runner(return_type, grouped_field_set) if compiled else interpreted
+        last[0] = (d, grouped_field_set, run)
+        return run(ex, value, path, grouped_field_set, None)
 
     return complete
 

@@ -17,7 +17,8 @@ _HEX_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
 def encode_global_id(type_name: str, object_id: object) -> str:
-    return base64.b64encode(f"{type_name}:{object_id}".encode()).decode()
+    # binascii's own function: `base64.b64encode` is a Python call around it, once per node
+    return binascii.b2a_base64(f"{type_name}:{object_id}".encode(), newline=False).decode()
 
 
 def decode_global_id(
