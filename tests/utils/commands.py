@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pymongo import monitoring
 
@@ -16,6 +17,9 @@ _IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart",
 @dataclass
 class CommandCounter(monitoring.CommandListener):
     commands: list[tuple[str, str]] = field(default_factory=list)
+    keep_pipelines: bool = False
+    pipelines: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    """With `keep_pipelines`, each aggregate's (collection, pipeline), as sent."""
     failures: list[str] = field(default_factory=list)
     on_failure: Callable[[monitoring.CommandFailedEvent], None] | None = None
 
@@ -24,6 +28,8 @@ class CommandCounter(monitoring.CommandListener):
             return
         target = command_collection(event.command_name, event.command)
         self.commands.append((event.command_name, target or ""))
+        if self.keep_pipelines and event.command_name == "aggregate":
+            self.pipelines.append((target or "", event.command["pipeline"]))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -35,6 +41,7 @@ class CommandCounter(monitoring.CommandListener):
 
     def reset(self) -> None:
         self.commands.clear()
+        self.pipelines.clear()
 
     def on(self, *collections: str) -> list[tuple[str, str]]:
         return [c for c in self.commands if c[1] in collections]

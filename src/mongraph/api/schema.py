@@ -27,6 +27,7 @@ from ..execution.compiled import CompiledExecutor, compile_fields
 from ..execution.cost_sizes import costs_of, is_connection_type
 from ..execution.differential import DifferentialExecutor
 from ..execution.executor import GatewayExecutor
+from ..execution.projection import Reads, declare_reads
 from ..execution.relation_fields import RELATIONS_KEY, FromDoc, RelationField, declared_relation
 from ..framework import (
     OperationType,
@@ -38,6 +39,7 @@ from ..framework import (
     type_origin,
 )
 from ..resolvers.nodes import NODE_TYPES
+from ..schema.document_views import DOCUMENT_READS
 from ..schema.scalars import SCALAR_MAP
 from .documents import DocumentCache
 from .errors import log_unexpected
@@ -161,8 +163,22 @@ def resolve_without_wrappers(schema: strawberry.Schema) -> None:
                 field.resolve = _attribute(definition.python_name)
                 attributes[name] = definition.python_name
         compile_fields(graphql_type, attributes, relations)
+        view_reads: dict[str, Reads] | None = getattr(
+            type_origin(graphql_type), DOCUMENT_READS, None
+        )
+        if view_reads is not None:
+            declare_reads(graphql_type, _field_reads(graphql_type, view_reads))
         if relations:
             graphql_type.extensions = {**(graphql_type.extensions or {}), RELATIONS_KEY: relations}
+
+
+def _field_reads(graphql_type: GraphQLObjectType, view_reads: dict[str, Reads]) -> dict[str, Reads]:
+    """What each field of a document view's type reads of its document (GraphQL names)."""
+    reads: dict[str, Reads] = {}
+    for name, field in graphql_type.fields.items():
+        definition = field_definition(field)
+        reads[name] = None if definition is None else view_reads.get(definition.python_name)
+    return reads
 
 
 def _from_context(resolve: Callable[[Any], Any]) -> Callable[..., Any]:

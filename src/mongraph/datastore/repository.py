@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from .documents import Document
 from .live import live
 from .pagination import LazyCursors, Page, PageRequest, keyset_filter, mongo_sort
 from .relations import COLLECTIONS, RELATIONS, CollectionSpec, SortSpec
+from .stored_reads import partial_reader
 
 __all__ = [
     "ChildCountQuery",
@@ -85,6 +86,8 @@ class ChildPageQuery:
     include_deleted: bool = False
     where: tuple[tuple[str, Any], ...] = ()
     backward: bool = False
+    fields: frozenset[str] | None = None
+    """The stored fields to read (None: all): the documents lack the others."""
 
 
 @dataclass(frozen=True)
@@ -197,14 +200,20 @@ class Repository:
         )
 
     def _page(
-        self, raws: list[Raw], sort: SortSpec, ordering: str, page: PageRequest
+        self,
+        raws: list[Raw],
+        sort: SortSpec,
+        ordering: str,
+        page: PageRequest,
+        read: Callable[[Raw], Any] | None = None,
     ) -> Page[Document]:
         has_more = len(raws) > page.limit
         raws = raws[: page.limit]
         if page.backward:
             raws.reverse()
+        parse = read or self._parse
         return Page(
-            items=[self._parse(r) for r in raws],
+            items=[parse(r) for r in raws],
             cursors=LazyCursors(self.store.cursors, ordering, sort, raws),
             has_next=has_more if not page.backward else page.cursor is not None,
             has_previous=has_more if page.backward else page.cursor is not None,
@@ -227,10 +236,15 @@ class Repository:
             request = PageRequest(limit=query.limit, cursor=query.after, backward=query.backward)
             limit = {"$limit": query.limit + 1}
             pipeline: list[Raw] = [{"$match": match}, {"$sort": sort_by}, limit]
+            read: Callable[[Raw], Any] | None = None
+            if query.fields is not None:
+                read = partial_reader(self.spec.document, query.fields)
+                if read is not None:
+                    pipeline.append({"$project": dict.fromkeys(sorted(query.fields), 1)})
             # parsed parent by parent: one parent's raw children are alive at a time
             async for parent, children in self._per_parent(rel.foreign_key, parents, pipeline):
                 ordering = child_ordering(rel.name, parent)
-                results[(parent, query)] = self._page(children, rel.sort, ordering, request)
+                results[(parent, query)] = self._page(children, rel.sort, ordering, request, read)
             for parent in parents:
                 if (parent, query) not in results:
                     empty = self._page([], rel.sort, child_ordering(rel.name, parent), request)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, PlainSerializer
 
 from .shared_names import SharedNames, share_names
 
-__all__ = ["READERS"]
+__all__ = ["PARTIAL_READERS_KEPT", "READERS", "partial_reader"]
 
 Raw = dict[str, Any]
 
@@ -73,7 +73,57 @@ def _in_utc(value: Any) -> Any:
     return value
 
 
-def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
+_Reader = Callable[[Raw], BaseModel]
+
+
+class _PartialReaders(dict[tuple[type[BaseModel], frozenset[str]], _Reader | None]):
+    def __missing__(self, key: tuple[type[BaseModel], frozenset[str]]) -> _Reader | None:
+        model, stored = key
+        try:
+            read: _Reader | None = _compile(model, stored)
+        except _Unreadable:  # validated on every read: its validators may need every field
+            read = None
+        if len(self) >= PARTIAL_READERS_KEPT:
+            del self[next(iter(self))]  # the oldest
+        self[key] = read
+        return read
+
+
+_PARTIAL_READERS = _PartialReaders()
+PARTIAL_READERS_KEPT = 512
+"""Readers of projections kept (the oldest dropped first): a query's selection decides the
+projection, so clients choose how many there are."""
+
+
+def partial_reader(model: type[BaseModel], stored: frozenset[str]) -> _Reader | None:
+    """The reader of documents read with only the `stored` fields (a projection): the model
+    holds those fields and no others, so reading another raises `AttributeError`. None for
+    a model read by validation (its validators may read any field): read it in full."""
+    return _PARTIAL_READERS[(model, stored)]
+
+
+def _with_defaults(model: type[BaseModel], stored: frozenset[str]) -> _Reader:
+    """A projection's reader of documents missing some of its fields (written before they
+    existed): those present read as the projection of them reads them, the missing ones get
+    their defaults, as validation gives them."""
+    fields = {n: f for n, f in model.model_fields.items() if (f.alias or n) in stored}
+
+    def read(raw: Raw) -> BaseModel:
+        present = partial_reader(model, frozenset(k for k in stored if k in raw))
+        assert present is not None  # the model is readable: this reader was compiled
+        document = present(raw)
+        for name, field in fields.items():
+            if (field.alias or name) not in raw and not field.is_required():
+                document.__dict__[name] = field.get_default(call_default_factory=True)
+        return document
+
+    return read
+
+
+def _compile(
+    model: type[BaseModel], stored: frozenset[str] | None = None
+) -> Callable[[Raw], BaseModel]:
+    """The reader of `model` (with `stored`: of documents read with only those fields)."""
     decorators = model.__pydantic_decorators__
     # pydantic's own post-init sets private attributes' defaults (made here, below)
     own_post_init = getattr(model.model_post_init, "__name__", "") != "init_private_attributes"
@@ -83,15 +133,19 @@ def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
         raise _Unreadable(model.__name__)
     helpers: dict[str, Any] = {}
     entries: list[str] = []
+    names = []
     for index, (name, field) in enumerate(model.model_fields.items()):
         key = field.alias or name
+        if stored is not None and key not in stored:
+            continue
         converted = _converted(field.annotation, field.metadata, f"raw[{key!r}]", helpers, index)
         entries.append(f"{name!r}: {converted}")
+        names.append(name)
     private = model.__private_attributes__
     helpers.update(
         _model=model,
-        _names=SharedNames(model.model_fields),
-        _validate=_validating(model),
+        _names=SharedNames(model.model_fields) if stored is None else frozenset(names),
+        _validate=_validating(model) if stored is None else _with_defaults(model, stored),
         _private=(lambda: {n: p.get_default() for n, p in private.items()}) if private else None,
         _new=object.__new__,
         _UTC=UTC,
@@ -111,7 +165,8 @@ def _compile(model: type[BaseModel]) -> Callable[[Raw], BaseModel]:
         "    return document\n"
     )
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<reader of {model.__name__}>", "exec"), helpers, namespace)
+    label = model.__name__ if stored is None else f"{model.__name__} {{{' '.join(sorted(stored))}}}"
+    exec(compile(source, f"<reader of {label}>", "exec"), helpers, namespace)
     read: Callable[[Raw], BaseModel] = namespace["read"]
     return read
 

@@ -58,6 +58,7 @@ from .executor import GatewayExecutor
 from .generated import RUNNERS, runner_for, shape_of
 from .relation_fields import Pending, RelationField
 from .schema_memo import kept_on
+from .selection import Selections
 
 __all__ = ["CompiledExecutor", "FieldPlan", "compile_fields"]
 
@@ -114,6 +115,7 @@ class CompiledExecutor(GatewayExecutor):
         )
         self._arguments: dict[int, tuple[FieldDetailsList, Any]] = {}
         self._runners: dict[int, tuple[GroupedFieldSet, Runner]] = {}
+        self._selections: Selections | None = None
 
     @override
     def execute_fields(
@@ -189,7 +191,11 @@ class CompiledExecutor(GatewayExecutor):
             first.fragment_variable_values,
             self.hide_suggestions,
         )
-        args = relation.arguments(given)
+        if self._selections is None:
+            fragments = {name: f.definition for name, f in self.fragments.items()}
+            self._selections = Selections(self.schema, fragments, self.variable_values)
+        nodes = [d.node for d in details]
+        args = relation.projected(relation.arguments(given), self._selections, nodes)
         # The entry holds the details, so the node's id in the key is not reused.
         self._arguments[key] = (details, args)
         return args

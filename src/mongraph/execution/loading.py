@@ -104,12 +104,13 @@ def page_query(
     default_first: int = CHILD_PAGE_SIZE,
     include_deleted: bool = False,
     where: Where = (),
+    fields: frozenset[str] | None = None,
 ) -> ChildPageQuery:
-    """One parent's page of children along `relation`."""
+    """One parent's page of children along `relation` (only the stored `fields`, if given)."""
     ordering = child_ordering(relation, parent_id)
     request = page_request(ctx, paging, ordering, RELATIONS[relation].sort, default_first)
     return ChildPageQuery(
-        relation, request.limit, request.cursor, include_deleted, where, request.backward
+        relation, request.limit, request.cursor, include_deleted, where, request.backward, fields
     )
 
 

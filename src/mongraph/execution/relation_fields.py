@@ -50,6 +50,7 @@ from ..errors import DomainError
 from ..framework import StrawberryField, field_definition, raw_info, to_camel_case
 from ..loaders import Loader
 from .connection import Connection
+from .projection import Reads
 from .selection import Selections
 
 __all__ = [
@@ -114,6 +115,9 @@ class RelationField(ABC, Generic[R]):
     """A connection's page when `first` and `last` are null or absent (None: not a page)."""
     cap: int | None = None
     """A plain list's longest length (None: not a list)."""
+    reads: Reads = None
+    """The fields of the parent's document the field's value depends on (its model's
+    names; None: unknown), for the parent's projection (execution/projection.py)."""
 
     def __init__(self) -> None:
         self._python_names: dict[str, str] = {}
@@ -129,7 +133,9 @@ class RelationField(ABC, Generic[R]):
 
     def _strawberry_resolver(self, arguments: dict[str, Arg]) -> Callable[..., Any]:
         def resolve(root: Any, info: strawberry.Info, **args: Any) -> Any:
-            return self.resolve_raw(raw_info(info), root.doc, args)
+            raw = raw_info(info)
+            projected = self.projected(args, Selections.of(raw), raw.field_nodes)
+            return self.resolve_raw(raw, root.doc, projected)
 
         keyword = inspect.Parameter.KEYWORD_ONLY
         resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -169,7 +175,8 @@ class RelationField(ABC, Generic[R]):
         Strawberry's per-field wrapper: a tree calls it once per object."""
 
         def resolve(source: Any, info: GraphQLResolveInfo[Any], **given: Any) -> Any:
-            return self.resolve_raw(info, source.doc, self.arguments(given))
+            args = self.projected(self.arguments(given), Selections.of(info), info.field_nodes)
+            return self.resolve_raw(info, source.doc, args)
 
         return resolve
 
@@ -205,6 +212,12 @@ class RelationField(ABC, Generic[R]):
             return self._convert(given)
         names = self._python_names
         return {names[name]: value for name, value in given.items()}
+
+    def projected(self, args: Args, selections: Selections, nodes: Sequence[FieldNode]) -> Args:
+        """`args`, with the stored fields the selection `nodes` reads of the documents it
+        loads when the declaration reads only those (`PROJECTION`); every path that
+        computes the field's key (prefetch, compiled path, resolver) calls this alike."""
+        return args
 
 
 def declared_relation(field: GraphQLField) -> RelationField[Any] | None:
@@ -285,24 +298,29 @@ class _Prefetch:
         if graphql_type is None:
             return
         relations = relations_of(graphql_type) or {}
-        jobs = []
+        # the nodes of one response key are one field, as graphql-core merges them
+        merged: dict[str, list[FieldNode]] = {}
         for node in self.selections.fields(sets, graphql_type):
-            spec = relations.get(node.name.value)
-            if spec is None:
-                continue
+            if node.name.value in relations:
+                key = node.alias.value if node.alias else node.name.value
+                merged.setdefault(key, []).append(node)
+        jobs = []
+        for nodes in merged.values():
+            node = nodes[0]
+            spec = relations[node.name.value]
             try:
                 given = get_argument_values(
                     graphql_type.fields[node.name.value], node, self.selections.variables
                 )
-                args = spec.arguments(given)
+                args = spec.projected(spec.arguments(given), self.selections, nodes)
                 targets = [t for t in (spec.target(self.ctx, d, args) for d in docs) if t]
             except (DomainError, GraphQLError):
                 continue
-            jobs.append(self._field(spec, targets, node))
+            jobs.append(self._field(spec, targets, nodes))
         await _all(jobs)
 
     async def _field(
-        self, spec: RelationField[Any], targets: list[Target], node: FieldNode
+        self, spec: RelationField[Any], targets: list[Target], nodes: list[FieldNode]
     ) -> None:
         # many parents may share a target (4,000 clips, 580 characters): one load each
         unique_targets = dict.fromkeys(targets)
@@ -310,7 +328,7 @@ class _Prefetch:
         if spec.child is None:
             return
         unique = {id(doc): doc for result in results for doc in spec.children(result)}
-        sets = self.selections.below([node], spec.connection)
+        sets = self.selections.below(nodes, spec.connection)
         await self.below(spec.child, list(unique.values()), sets)
 
 

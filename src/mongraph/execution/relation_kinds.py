@@ -11,24 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from graphql import FieldNode, GraphQLObjectType
 from strawberry.types import get_object_definition
 from typing_extensions import override
 
 from ..context import RequestContext
 from ..datastore.documents import Document, SoftDeletableDoc
-from ..datastore.relations import COLLECTIONS
+from ..datastore.relations import COLLECTIONS, RELATIONS
 from ..datastore.repository import ChildCountQuery, ChildPageQuery, ListPageQuery
 from ..errors import NotFound
 from ..pages import CHILD_PAGE_SIZE, LIST_CAP, LIST_PAGE_SIZE
 from .connection import Connection
 from .loading import ListSelection, PageArgs, Where, list_page_query, page_query
 from .paging import to_connection
+from .projection import PROJECTION, attribute_reads, selected_reads
 from .relation_fields import Args, Pending, RelationField, Target
+from .selection import Selections
 
 __all__ = ["ChildCount", "ChildList", "ChildOne", "ChildPage", "ListPage", "NodeLink", "ParentLink"]
 
 R = TypeVar("R")
 _UNKNOWN = object()
+_BY_ID = frozenset({"id"})
 
 
 class ParentLink(RelationField[Any]):
@@ -45,6 +49,7 @@ class ParentLink(RelationField[Any]):
         super().__init__()
         self.collection = collection
         self.foreign_key = foreign_key
+        self.reads = attribute_reads(foreign_key)
         self.live_only = live_only
         """A deleted document reads as null (otherwise parents resolve even when deleted)."""
         self.required = required
@@ -125,6 +130,22 @@ class _Children(RelationField[R]):
         self.relation = relation
         self.where = where
         self._include_deleted = include_deleted
+        # a function of the parent could read any of its fields
+        self.reads = _BY_ID if include_deleted is None else None
+
+    @override
+    def projected(self, args: Args, selections: Selections, nodes: Sequence[FieldNode]) -> Args:
+        if not self.leads_to_objects or self.child is None:
+            return args
+        child = selections.schema.get_type(get_object_definition(self.child, strict=True).name)
+        assert isinstance(child, GraphQLObjectType)
+        reads = selected_reads(selections, selections.below(nodes, self.connection), child)
+        if reads is None:
+            return args
+        relation = RELATIONS[self.relation]
+        # what the page itself reads: ids, the parent's key, and the cursors' sort keys
+        own = {"_id", relation.foreign_key, *(name for name, _ in relation.sort)}
+        return {**args, PROJECTION: reads | own}
 
     @override
     def children(self, loaded: Any) -> Sequence[Document]:
@@ -147,7 +168,12 @@ class _Children(RelationField[R]):
     ) -> Target:
         """The parent's first `limit` children, unpaged."""
         query = ChildPageQuery(
-            self.relation, limit, None, self.include_deleted(ctx, doc, args), self.where(args)
+            self.relation,
+            limit,
+            None,
+            self.include_deleted(ctx, doc, args),
+            self.where(args),
+            fields=args.get(PROJECTION),
         )
         loaders = ctx.loaders.unrestricted() if unscoped else ctx.loaders
         return loaders.pages(self.relation), (doc.id, query)
@@ -173,6 +199,7 @@ class ChildPage(_Children[Connection[Any]]):
             default_first=self.null_page,
             include_deleted=self.include_deleted(ctx, doc, args),
             where=self.where(args),
+            fields=args.get(PROJECTION),
         )
         return ctx.loaders.pages(self.relation), (doc.id, query)
 

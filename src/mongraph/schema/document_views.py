@@ -28,7 +28,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from strawberry.types import get_object_definition
 
-__all__ = ["document_view", "view_of"]
+from ..execution.projection import Reads, attribute_reads, stored_names
+
+__all__ = ["DOCUMENT_READS", "document_view", "view_of"]
+
+DOCUMENT_READS = "__document_reads__"
+"""A view class's attribute: its field's Python name → the stored fields its value is made
+of (execution/projection.py)."""
 
 T = TypeVar("T")
 
@@ -45,14 +51,25 @@ def document_view(
         unknown = set(derived) - plain
         if unknown:
             raise TypeError(f"{cls.__name__} has no plain fields {sorted(unknown)}")
+        reads: dict[str, Reads] = {}
         for name in sorted(plain):
             read = derived.get(name)
             if read is not None:
                 setattr(cls, name, _Derived(name, read))
+                used = attribute_reads(read)
+                reads[name] = None if used is None else stored_names(model, used)
             elif name in model.model_fields:
                 setattr(cls, name, property(attrgetter(f"doc.{name}")))
+                reads[name] = stored_names(model, (name,))
             else:
                 raise TypeError(f"{cls.__name__}.{name}: no such field in {model.__name__}")
+        for f in fields:  # declared relations say what they read of the document
+            relation = getattr(f, "relation", None)
+            if relation is not None:
+                reads[f.python_name] = (
+                    None if relation.reads is None else stored_names(model, relation.reads)
+                )
+        setattr(cls, DOCUMENT_READS, reads)
         return cls
 
     return decorate
