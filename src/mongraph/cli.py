@@ -20,10 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 log = logging.getLogger("mongraph")
-CONNECTIONS_GRACE = 1
-"""Seconds `serve` gives open connections (GraphiQL's WebSocket) to close on Ctrl+C."""
 DATABASE_GRACE = 0.5
-"""Then the embedded database's (Ctrl+C reached it too; its journal covers a kill)."""
+"""Seconds the embedded database gets to stop once the gateway has (Ctrl+C reached it
+too; its journal covers a kill)."""
 
 
 def _export_schema(args: argparse.Namespace) -> int:
@@ -233,7 +232,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             app,
             host=args.host,
             port=args.port,
-            timeout_graceful_shutdown=CONNECTIONS_GRACE,  # Ctrl+C: GraphiQL's socket
             **uvicorn_options(settings),
         )
     return 0

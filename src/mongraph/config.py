@@ -150,6 +150,13 @@ class Settings(BaseSettings):
         description="Seconds a WebSocket may stay open before its `connection_init` "
         "(either protocol); then it is closed (4408).",
     )
+    mongraph_shutdown_grace: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="Seconds a stopping gateway (SIGTERM, Ctrl+C) gives requests in flight "
+        "and open connections to finish before it closes them.",
+    )
     mongraph_max_sockets_per_viewer: int = Field(
         default=20, ge=1, description="Open WebSockets per account, per process."
     )

@@ -264,4 +264,7 @@ def uvicorn_options(settings: Settings, *, workers: bool = False) -> dict[str, A
         "ws_max_size": settings.mongraph_max_body_bytes,
         # Beyond it uvicorn answers 503 at once instead of taking on more work.
         "limit_concurrency": settings.mongraph_max_connections,
+        # Without it uvicorn waits for every request in flight to end on SIGTERM, a body
+        # still arriving for up to MONGRAPH_BODY_TIMEOUT.
+        "timeout_graceful_shutdown": settings.mongraph_shutdown_grace,
     }

@@ -4,7 +4,9 @@ between two gateways that start together on a new database."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,9 +18,10 @@ import httpx
 import pytest
 
 from mongraph.cli import main
-from mongraph.config import get_settings
+from mongraph.config import Settings, get_settings
 from mongraph.datastore.client import Datastore
 from mongraph.datastore.documents import utcnow
+from mongraph.serving import uvicorn_options
 from tests.e2e.test_serve import free_port
 from tests.utils.apps import CURSOR_SECRET
 
@@ -122,20 +125,23 @@ async def test_serve_refuses_pending_migrations_unless_told_to_apply_them(
     assert "run `mongraph migrate up` (or set MONGRAPH_MIGRATE_ON_START=1)" in result.stderr
 
 
-def start_serve(uri: str, db: str, port: int, *args: str) -> subprocess.Popen[str]:
-    env = {
+def start_serve(
+    uri: str, db: str, port: int, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    environment = {
         **os.environ,
         "MONGODB_URI": uri,
         "MONGRAPH_DB": db,
         "MONGRAPH_MIGRATE_ON_START": "1",
         "MONGRAPH_CURSOR_SECRET": CURSOR_SECRET,
+        **(env or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "mongraph.cli", "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env=environment,
     )
 
 
@@ -180,6 +186,45 @@ async def test_two_gateways_starting_together_migrate_a_new_database_once(
     finally:
         await store.close()
     assert [r["_id"] for r in records] == [1, 2, 3]  # recorded once, and the lock was released
+
+
+async def test_serve_with_workers_stops_within_its_grace_while_a_body_is_still_arriving(
+    mongodb_uri: str, new_db: str
+) -> None:
+    """SIGTERM: a request in flight holds a worker for MONGRAPH_SHUTDOWN_GRACE at most, not
+    until it ends (here a body that would be waited for MONGRAPH_BODY_TIMEOUT, 120 s)."""
+    port = free_port()
+    grace = {"MONGRAPH_SHUTDOWN_GRACE": "1", "MONGRAPH_BODY_TIMEOUT": "120"}
+    process = start_serve(mongodb_uri, new_db, port, "--workers", "2", env=grace)
+    try:
+        output_until_started(process)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            client.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 1000\r\n"
+                b"Expect: 100-continue\r\n\r\n"
+            )
+            # uvicorn says 100 Continue once the app reads the body: the request is in flight.
+            assert client.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n")
+            client.sendall(b'{"query": "{ viewer { id')
+            stopping = time.monotonic()
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=15)
+            stopped_after = time.monotonic() - stopping
+        assert process.returncode is not None, f"still running {stopped_after:.0f} s after SIGTERM"
+        assert stopped_after < 15
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_both_ways_of_serving_get_the_shutdown_grace() -> None:
+    assert uvicorn_options(Settings())["timeout_graceful_shutdown"] == 5
+    settings = Settings(mongraph_shutdown_grace=0.5)
+    for workers in (False, True):
+        assert uvicorn_options(settings, workers=workers)["timeout_graceful_shutdown"] == 0.5
 
 
 @pytest.mark.fresh_db  # it records a migration from the future

@@ -22,14 +22,18 @@ class CommandCounter(monitoring.CommandListener):
     """With `keep_pipelines`, each aggregate's (collection, pipeline), as sent."""
     failures: list[str] = field(default_factory=list)
     on_failure: Callable[[monitoring.CommandFailedEvent], None] | None = None
+    on_started: Callable[[str, str], None] | None = None
+    """Called with each counted command's name and collection as it is sent."""
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name in _IGNORED:
             return
-        target = command_collection(event.command_name, event.command)
-        self.commands.append((event.command_name, target or ""))
+        target = command_collection(event.command_name, event.command) or ""
+        self.commands.append((event.command_name, target))
         if self.keep_pipelines and event.command_name == "aggregate":
-            self.pipelines.append((target or "", event.command["pipeline"]))
+            self.pipelines.append((target, event.command["pipeline"]))
+        if self.on_started is not None:
+            self.on_started(event.command_name, target)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

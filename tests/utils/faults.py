@@ -44,6 +44,21 @@ class FailPoint:
         if once:
             self._commands.on_failure = self._disarm_on_first
 
+    def hold(self, commands: list[str], *, skip: int, milliseconds: int) -> None:
+        """Holds each of `commands` after the first `skip` of them for `milliseconds` before
+        the server runs it (`blockConnection`), until `disarm`."""
+        self._admin.command(
+            {
+                "configureFailPoint": "failCommand",
+                "mode": {"skip": skip},
+                "data": {
+                    "failCommands": commands,
+                    "blockConnection": True,
+                    "blockTimeMS": milliseconds,
+                },
+            }
+        )
+
     def _disarm_on_first(self, _: monitoring.CommandFailedEvent) -> None:
         self.disarm()
 

@@ -1,6 +1,7 @@
-"""graphql-core's executor, with one addition: a subscription event that comes as a
-`SharedEvent` is executed once per distinct selection (operation, variables, audience) for
-all the subscribers it reaches, not once per subscriber.
+"""graphql-core's executor, with two additions: every execution runs with the collector
+deferred (collector.py), and a subscription event that comes as a `SharedEvent` is executed
+once per distinct selection (operation, variables, audience) for all the subscribers it
+reaches, not once per subscriber.
 
 This is the reference path (`MONGRAPH_EXECUTION=graphql-core`); the compiled path
 (compiled.py) subclasses it.
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from inspect import isawaitable
 from typing import Any
 
 import orjson
 from graphql.execution import ExecutionResult
-from graphql.pyutils import AwaitableOrValue
 from typing_extensions import override
 
+from ..collector import collection_deferred
 from ..framework import StrawberryGraphQLCoreExecutionContext
 
 __all__ = ["GatewayExecutor", "SharedEvent"]
@@ -54,10 +54,10 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         shared = self._shared
         key = None if shared is None else self._selection_key(shared.audience)
         if shared is None or key is None:
-            return self.execute_once(serially)
+            return _deferred(self, serially)
         known = shared.results.get(key)
         if known is None:
-            task = asyncio.ensure_future(_settled(self.execute_once(serially)))
+            task = asyncio.ensure_future(_deferred(self, serially))
             # The entry holds its operation node, so the node's id in the key is not reused.
             known = shared.results[key] = (self.operation, task)
         return _shared_result(known[1])
@@ -74,10 +74,19 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         return (id(self.operation), variables, audience)
 
 
-async def _settled(result: AwaitableOrValue[Any]) -> ExecutionResult:
-    """A subscription event's result (never incremental: subscriptions have no @defer)."""
-    settled: ExecutionResult = await result if isawaitable(result) else result
-    return settled
+async def _deferred(executor: GatewayExecutor, serially: bool | None) -> Any:
+    """One execution, with the collector deferred from its first field to its result.
+
+    An HTTP request's whole operation is deferred already (`GatewaySchema.execute`); a
+    WebSocket query or mutation, and each subscription event, only here: not the
+    subscription itself, which mostly waits. A coroutine, so that the deferral holds
+    through the awaited part without a gap (a collection could run in one) and ends
+    however the execution does: an error, or the cancellation of a closed socket's
+    operation.
+    """
+    with collection_deferred():
+        result = executor.execute_once(serially)
+        return await result if executor.is_awaitable(result) else result
 
 
 async def _shared_result(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
