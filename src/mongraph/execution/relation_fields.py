@@ -170,6 +170,10 @@ class RelationField(ABC, Generic[R]):
     def children(self, loaded: Any) -> Sequence[Document]:
         return ()
 
+    def targets(self, ctx: RequestContext, docs: Sequence[Any], args: Args) -> list[Target]:
+        """`target` of each parent that has one (the prefetch's batch)."""
+        return [t for t in (self.target(ctx, d, args) for d in docs) if t]
+
     def graphql_resolver(self) -> Callable[..., Any]:
         """A graphql-core resolver doing what the Strawberry resolver does, without
         Strawberry's per-field wrapper: a tree calls it once per object."""
@@ -313,7 +317,7 @@ class _Prefetch:
                     graphql_type.fields[node.name.value], node, self.selections.variables
                 )
                 args = spec.projected(spec.arguments(given), self.selections, nodes)
-                targets = [t for t in (spec.target(self.ctx, d, args) for d in docs) if t]
+                targets = spec.targets(self.ctx, docs, args)
             except (DomainError, GraphQLError):
                 continue
             jobs.append(self._field(spec, targets, nodes))

@@ -20,6 +20,7 @@ from ..datastore.documents import Document, SoftDeletableDoc
 from ..datastore.relations import COLLECTIONS, RELATIONS
 from ..datastore.repository import ChildCountQuery, ChildPageQuery, ListPageQuery
 from ..errors import NotFound
+from ..loaders import Loader
 from ..pages import CHILD_PAGE_SIZE, LIST_CAP, LIST_PAGE_SIZE
 from .connection import Connection
 from .loading import ListSelection, PageArgs, Where, list_page_query, page_query
@@ -59,6 +60,11 @@ class ParentLink(RelationField[Any]):
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target | None:
         linked = self.foreign_key(doc)
         return None if linked is None else (ctx.loaders.by_id(self.collection), linked)
+
+    @override
+    def targets(self, ctx: RequestContext, docs: Sequence[Any], args: Args) -> list[Target]:
+        loader, key = ctx.loaders.by_id(self.collection), self.foreign_key
+        return [(loader, linked) for doc in docs if (linked := key(doc)) is not None]
 
     @override
     def resolve_loaded(self, ctx: RequestContext, doc: Any, args: Args) -> Any:
@@ -191,9 +197,16 @@ class ChildPage(_Children[Connection[Any]]):
 
     @override
     def target(self, ctx: RequestContext, doc: Any, args: Args) -> Target:
-        query = page_query(
+        shared = self._shared(ctx, args)
+        if shared is not None:
+            return shared[0], (doc.id, shared[1])
+        query = self._page_query(ctx, doc, args)
+        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+    def _page_query(self, ctx: RequestContext, doc: Any, args: Args) -> ChildPageQuery:
+        return page_query(
             ctx,
-            doc.id,
+            None if doc is None else doc.id,
             self.relation,
             PageArgs.of(args),
             default_first=self.null_page,
@@ -201,11 +214,31 @@ class ChildPage(_Children[Connection[Any]]):
             where=self.where(args),
             fields=args.get(PROJECTION),
         )
-        return ctx.loaders.pages(self.relation), (doc.id, query)
+
+    def _shared(
+        self, ctx: RequestContext, args: Args
+    ) -> tuple[Loader, ChildPageQuery, ChildCountQuery] | None:
+        """The loader, page query and count query of every parent alike, made once per
+        request and arguments; None when they depend on the parent (a cursor is verified
+        against its parent's list; `include_deleted` may read the parent)."""
+        if args.get("after") or args.get("before") or self._include_deleted is not None:
+            return None
+        key = (self, id(args))
+        known = ctx.loaders.queries.get(key)
+        if known is None:
+            made = (
+                ctx.loaders.pages(self.relation),
+                self._page_query(ctx, None, args),
+                self._count_query(ctx, None, args),
+            )
+            known = ctx.loaders.queries[key] = (args, made)
+        shared: tuple[Loader, ChildPageQuery, ChildCountQuery] = known[1]
+        return shared
 
     @override
     def build(self, ctx: RequestContext, doc: Any, args: Args, loaded: Any) -> Connection[Any]:
-        count_query = self._count_query(ctx, doc, args)
+        shared = self._shared(ctx, args)
+        count_query = self._count_query(ctx, doc, args) if shared is None else shared[2]
 
         async def count() -> int:
             return await ctx.loaders.child_count(doc.id, count_query)

@@ -71,6 +71,10 @@ class Loaders:
         self.links: dict[tuple[object, Any], Any] = {}
         """What a parent link resolved to, by (link, linked id), once loaded: the character
         of 4,000 clips is looked up once per clip, not loaded and built once per clip."""
+        self.queries: dict[tuple[object, int], tuple[object, Any]] = {}
+        """What a relation field asks its loader for, when every parent asks alike, by
+        (field, id of its arguments), with the arguments (so their id is not reused): a
+        page of clips is one query for 400 scenes, not one made per scene."""
         self._unrestricted: Loaders | None = None
 
     def clear(self) -> None:
@@ -78,6 +82,7 @@ class Loaders:
         self._loaders.clear()
         self._built.clear()
         self.links.clear()
+        self.queries.clear()
         self._unrestricted = None
 
     def unrestricted(self) -> Loaders:
