@@ -50,3 +50,15 @@ def test_a_selection_whose_fields_are_all_skipped_is_an_empty_object() -> None:
     gateway, reference = _both(query, [_item(1), _item(2)])
     assert gateway == reference
     assert gateway["data"] == {"items": [{}, {}]}
+
+
+def test_a_null_for_a_non_null_object_is_graphql_cores_error_at_its_path() -> None:
+    """`[Part!]!`: the non-null item's check is the object completer's own (one call)."""
+    broken = _item(2, parts=[_item(9).parts[0], None])
+    gateway, reference = _both("{ maybeItems { parts { label } } }", [_item(1), broken])
+    assert gateway == reference
+    assert [e["path"] for e in gateway["errors"]] == [["maybeItems", 1, "parts", 1]]
+    assert gateway["errors"][0]["message"] == (
+        "Cannot return null for non-nullable field Item.parts."
+    )
+    assert gateway["data"]["maybeItems"][1] is None

@@ -159,7 +159,10 @@ async def completed_later(
 def _completer(return_type: GraphQLOutputType, plan: FieldPlan) -> Completer:
     """The completer of values of `return_type` for the field `plan` (see `Completer`)."""
     if isinstance(return_type, GraphQLNonNull):
-        return _non_null(_completer(return_type.of_type, plan), plan)
+        inner = return_type.of_type
+        if isinstance(inner, GraphQLObjectType) and _checks_without_info(inner):
+            return _object(inner, _null_message(plan))  # one call per object, not two
+        return _non_null(_completer(inner, plan), plan)
     if isinstance(return_type, GraphQLList):
         return _list(return_type, _completer(return_type.of_type, plan))
     if is_leaf_type(return_type):
@@ -169,8 +172,12 @@ def _completer(return_type: GraphQLOutputType, plan: FieldPlan) -> Completer:
     return _by_graphql_core(return_type)
 
 
+def _null_message(plan: FieldPlan) -> str:
+    return f"Cannot return null for non-nullable field {plan.parent_type.name}.{plan.name}."
+
+
 def _non_null(inner: Completer, plan: FieldPlan) -> Completer:
-    message = f"Cannot return null for non-nullable field {plan.parent_type.name}.{plan.name}."
+    message = _null_message(plan)
 
     def complete(
         ex: Completing, p: FieldPlan, d: FieldDetailsList, fp: Path, path: Path, value: Any
@@ -201,7 +208,8 @@ def _leaf(return_type: GraphQLLeafType) -> Completer:
     return complete
 
 
-def _object(return_type: GraphQLObjectType) -> Completer:
+def _object(return_type: GraphQLObjectType, null_message: str | None = None) -> Completer:
+    """With `null_message`, of the non-null type: null raises graphql-core's error."""
     is_type_of = return_type.is_type_of
 
     def interpreted(
@@ -222,6 +230,8 @@ def _object(return_type: GraphQLObjectType) -> Completer:
         ex: Completing, p: FieldPlan, d: FieldDetailsList, fp: Path, path: Path, value: Any
     ) -> Any:
         if value is None or value is Undefined:
+            if null_message is not None:
+                raise TypeError(null_message)
             return None
         cls = value.__class__
         if cls is not accepted[0]:
