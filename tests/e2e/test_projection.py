@@ -153,3 +153,27 @@ async def test_every_clip_field_reads_the_same_through_a_projected_page_as_in_fu
     )
     assert full["nodes"][:2] == clips[:2]
     assert full["nodes"][2] is None  # a deleted node reads as null
+
+
+async def test_a_fragment_merged_with_more_fields_in_one_place_reads_them_there(
+    gql: GraphQLClient, store: Datastore, alice: MadeUser, commands: CommandCounter
+) -> None:
+    """One fragment's field, alone under one parent and merged with another selection of
+    the same field under another: each place reads what its own merged fields read."""
+    await _seeded(gql, store, alice, commands)
+    data = await gql.ok(
+        """{ projects(first: 5) { edges { node {
+            alone: scenes(first: 1) { edges { node { ...Names } } }
+            merged: scenes(first: 1) { edges { node { ...Names clips(first: 2) {
+                edges { node { length } } } } } }
+        } } } }
+        fragment Names on Scene { clips(first: 2) { edges { node { name } } } }"""
+    )
+    project = data["projects"]["edges"][0]["node"]
+    alone = project["alone"]["edges"][0]["node"]["clips"]["edges"]
+    merged = project["merged"]["edges"][0]["node"]["clips"]["edges"]
+    assert [e["node"] for e in alone] == [{"name": "K0"}, {"name": "K1"}]
+    assert [e["node"] for e in merged] == [
+        {"name": "K0", "length": None},
+        {"name": "K1", "length": None},
+    ]

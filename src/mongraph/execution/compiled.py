@@ -113,7 +113,7 @@ class CompiledExecutor(GatewayExecutor):
         self._compiled = (manager is None or not manager.middlewares) and not kept_on(
             self.schema, _INCREMENTAL, _has_incremental_directives
         )
-        self._arguments: dict[int, tuple[FieldDetailsList, Any]] = {}
+        self._arguments: dict[object, tuple[FieldDetailsList, Any]] = {}
         self._runners: dict[int, tuple[GroupedFieldSet, Runner]] = {}
         self._selections: Selections | None = None
 
@@ -178,7 +178,8 @@ class CompiledExecutor(GatewayExecutor):
     def _relation_arguments(self, plan: FieldPlan, details: FieldDetailsList) -> Any:
         """The declaration's arguments for this selection, read once per request."""
         first = details[0]
-        key = id(first.node)
+        # all the merged nodes: the projection reads the selections of each
+        key = id(first.node) if len(details) == 1 else tuple([id(d.node) for d in details])
         known = self._arguments.get(key)
         if known is not None and first.fragment_variable_values is None:
             return known[1]
@@ -196,7 +197,7 @@ class CompiledExecutor(GatewayExecutor):
             self._selections = Selections(self.schema, fragments, self.variable_values)
         nodes = [d.node for d in details]
         args = relation.projected(relation.arguments(given), self._selections, nodes)
-        # The entry holds the details, so the node's id in the key is not reused.
+        # The entry holds the details, so the nodes' ids in the key are not reused.
         self._arguments[key] = (details, args)
         return args
 

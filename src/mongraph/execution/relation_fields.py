@@ -134,8 +134,7 @@ class RelationField(ABC, Generic[R]):
     def _strawberry_resolver(self, arguments: dict[str, Arg]) -> Callable[..., Any]:
         def resolve(root: Any, info: strawberry.Info, **args: Any) -> Any:
             raw = raw_info(info)
-            projected = self.projected(args, Selections.of(raw), raw.field_nodes)
-            return self.resolve_raw(raw, root.doc, projected)
+            return self.resolve_raw(raw, root.doc, self._selection_args(raw, args, given=False))
 
         keyword = inspect.Parameter.KEYWORD_ONLY
         resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -179,8 +178,7 @@ class RelationField(ABC, Generic[R]):
         Strawberry's per-field wrapper: a tree calls it once per object."""
 
         def resolve(source: Any, info: GraphQLResolveInfo[Any], **given: Any) -> Any:
-            args = self.projected(self.arguments(given), Selections.of(info), info.field_nodes)
-            return self.resolve_raw(info, source.doc, args)
+            return self.resolve_raw(info, source.doc, self._selection_args(info, given))
 
         return resolve
 
@@ -216,6 +214,24 @@ class RelationField(ABC, Generic[R]):
             return self._convert(given)
         names = self._python_names
         return {names[name]: value for name, value in given.items()}
+
+    def _selection_args(
+        self, info: GraphQLResolveInfo[Any], values: dict[str, Any], *, given: bool = True
+    ) -> Args:
+        """The arguments of this selection (`values`: as given in GraphQL, or already
+        converted), projected; made once per request and selection, not once per parent,
+        as the compiled path makes them (`CompiledExecutor._relation_arguments`)."""
+        nodes = info.field_nodes
+        key = (self, id(nodes[0]) if len(nodes) == 1 else tuple([id(n) for n in nodes]))
+        memo = info.context.loaders.arguments
+        known = memo.get(key)
+        if known is not None and known[1] == values:
+            return known[2]  # type: ignore[no-any-return]
+        args = self.projected(
+            self.arguments(values) if given else values, Selections.of(info), nodes
+        )
+        memo[key] = (nodes, values, args)  # the nodes held: their ids are not reused
+        return args
 
     def projected(self, args: Args, selections: Selections, nodes: Sequence[FieldNode]) -> Args:
         """`args`, with the stored fields the selection `nodes` reads of the documents it

@@ -75,6 +75,9 @@ class Loaders:
         """What a relation field asks its loader for, when every parent asks alike, by
         (field, id of its arguments), with the arguments (so their id is not reused): a
         page of clips is one query for 400 scenes, not one made per scene."""
+        self.arguments: dict[tuple[object, object], tuple[object, object, Any]] = {}
+        """A relation field's arguments by (field, its selection's nodes), when its
+        resolver makes them (graphql-core's pass): once per request and selection."""
         self._unrestricted: Loaders | None = None
 
     def clear(self) -> None:
@@ -83,6 +86,7 @@ class Loaders:
         self._built.clear()
         self.links.clear()
         self.queries.clear()
+        self.arguments.clear()
         self._unrestricted = None
 
     def unrestricted(self) -> Loaders:
