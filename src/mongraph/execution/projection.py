@@ -62,12 +62,16 @@ def attribute_reads(read: Callable[[Any], Any]) -> Reads:
         if not _uses_local(instruction, argument):
             continue
         following = instructions[index + 1] if index + 1 < len(instructions) else None
-        if instruction.opname != "LOAD_FAST" or following is None:
+        if instruction.opname not in _PLAIN_LOADS or following is None:
             return None
         if following.opname != "LOAD_ATTR" or not isinstance(following.argval, str):
             return None
         names.add(following.argval)
     return frozenset(names)
+
+
+_PLAIN_LOADS = frozenset({"LOAD_FAST", "LOAD_FAST_BORROW"})
+"""Loading a local onto the stack (3.14 borrows it), nothing else."""
 
 
 def _uses_local(instruction: dis.Instruction, name: str) -> bool:
