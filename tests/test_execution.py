@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from enum import Enum
 from typing import Any
 
@@ -18,6 +19,7 @@ from mongraph.execution import differential
 from mongraph.execution.compiled import CompiledExecutor, field_plans
 from mongraph.execution.completion import LEAF
 from mongraph.execution.differential import DifferentialExecutor
+from mongraph.framework import acyclic_async_helpers, raw_info
 
 
 @strawberry.enum
@@ -101,6 +103,17 @@ class Query:
     @strawberry.field
     def maybe_items(self) -> list[Item | None]:
         return list(ITEMS)
+
+    @strawberry.field
+    async def gathered(self, info: strawberry.Info) -> list[int]:
+        """Uses the resolve info's `async_helpers` as a resolver may."""
+
+        async def number(n: int) -> int:
+            return n
+
+        helpers = raw_info(info).async_helpers
+        helpers.track([number(0), 0])
+        return await helpers.gather([number(1), number(2)])
 
 
 class CountingExecutor(CompiledExecutor):
@@ -333,3 +346,30 @@ def test_an_attribute_that_raises_is_a_field_error_at_its_path() -> None:
         ("no shaky for item 1", ["things", 0, "shaky"]),
         ("no shaky for item 2", ["things", 1, "shaky"]),
     ]
+
+
+def test_a_resolver_gathers_and_tracks_work_as_under_graphql_core() -> None:
+    gateway, reference = _both("{ gathered }", [])
+    assert gateway == reference == {"data": {"gathered": [1, 2]}, "errors": []}
+
+
+def test_the_async_helpers_do_not_keep_their_executor_alive() -> None:
+    class Executor:
+        tracked: list[object] = []
+
+        def gather_async_work(self, values: list[object]) -> list[object]:
+            return values
+
+        def track_async_work(self, values: list[object]) -> None:
+            self.tracked = values
+
+    executor = Executor()
+    helpers = acyclic_async_helpers(executor)
+    helpers.track([1])
+    assert executor.tracked == [1]
+    assert helpers.gather([2]) == [2]  # type: ignore[comparison-overlap]
+    alive = weakref.ref(executor)
+    del executor
+    assert alive() is None  # by reference count: no cycle through the helpers
+    with pytest.raises(RuntimeError, match="ended"):
+        helpers.track([1])

@@ -13,7 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from mongraph.observability.logs import BatchedStreamHandler, JsonFormatter
+from mongraph.observability.logs import (
+    BatchedStreamHandler,
+    JsonFormatter,
+    TextFormatter,
+    direct_handler,
+)
 
 FIELDS = {"request_id": "r1", "status": 200, "error_codes": ["X"], "duration_ms": 1.5, "é": "ü"}
 
@@ -55,6 +60,79 @@ def test_the_json_line_keeps_every_field_and_the_timestamp_format() -> None:
     assert json.loads(JsonFormatter().format(later))["ts"] == "2023-11-14T22:13:21.999+00:00"
 
 
+def test_a_line_made_without_a_record_is_the_records_line() -> None:
+    formatter = JsonFormatter()
+    made = record()
+    direct = formatter.info_line("mongraph.request", "request", FIELDS, made.created)
+    assert direct == formatter.line(made)
+    assert json.loads(direct)["ts"] == "2023-11-14T22:13:20.250+00:00"
+
+
+def batched(write: int, formatter: logging.Formatter | None = None) -> BatchedStreamHandler:
+    handler = BatchedStreamHandler(write, flush_seconds=3600)
+    handler.setFormatter(formatter or JsonFormatter())
+    return handler
+
+
+def test_a_direct_line_is_written_in_its_batch_as_logging_writes_it(
+    pipe: tuple[int, int],
+) -> None:
+    read, write = pipe
+    handler = batched(write)
+    try:
+        handler.handle(record(msg="first"))
+        handler.info("mongraph.request", "request", FIELDS)
+        assert waiting(read) == b""  # batched like any other line
+        handler.flush()
+        via_logging, direct = (json.loads(x) for x in waiting(read).splitlines())
+    finally:
+        handler.close()
+    assert via_logging.pop("ts")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", direct.pop("ts"))
+    assert direct == {**via_logging, "msg": "request"}
+
+
+def test_lines_go_direct_only_where_logging_would_write_them_to_that_handler_alone(
+    pipe: tuple[int, int],
+) -> None:
+    _, write = pipe
+    parent, child = logging.Logger("app"), logging.Logger("app.request")
+    child.parent = parent
+    assert direct_handler(child) is None  # nowhere to write
+    handler = batched(write)
+    other = batched(write)
+    try:
+        parent.addHandler(handler)
+        assert direct_handler(child) is handler
+        capture = logging.Handler()  # as pytest's caplog adds one
+        parent.addHandler(capture)
+        assert direct_handler(child) is None
+        parent.removeHandler(capture)
+        child.addHandler(other)
+        assert direct_handler(child) is None  # two handlers would see the record
+        child.propagate = False
+        assert direct_handler(child) is other
+        child.propagate = True
+        child.removeHandler(other)
+        for undirect in (
+            lambda: child.addFilter(lambda r: True),
+            lambda: handler.addFilter(lambda r: True),
+        ):
+            undirect()
+            assert direct_handler(child) is None
+            child.filters.clear()
+            handler.filters.clear()
+        assert direct_handler(child) is handler
+        handler.setLevel(logging.WARNING)
+        assert direct_handler(child) is None
+        handler.setLevel(logging.NOTSET)
+        handler.setFormatter(TextFormatter())
+        assert direct_handler(child) is None
+    finally:
+        handler.close()
+        other.close()
+
+
 def test_lines_wait_for_their_batch_and_keep_their_order(pipe: tuple[int, int]) -> None:
     read, write = pipe
     handler = BatchedStreamHandler(write, flush_seconds=3600)
@@ -85,13 +163,16 @@ def test_a_full_batch_is_written_without_waiting(pipe: tuple[int, int]) -> None:
 
 
 def test_a_quiet_process_still_writes_its_lines_soon() -> None:
-    """`serve`'s setup: a line made and then nothing else is on stderr while the process
+    """`serve`'s setup (where request lines go to the handler directly): a line made and then nothing else is on stderr while the process
     still runs (the flush thread), and a process that exits leaves nothing behind."""
     script = (
         "import logging, sys, time\n"
         "from mongraph.observability.logs import configure_logging\n"
+        "from mongraph.observability.logs import direct_handler\n"
         "configure_logging('json')\n"
-        "logging.getLogger('mongraph.request').info('request', extra={'fields': {'status': 200}})\n"
+        "request = logging.getLogger('mongraph.request')\n"
+        "assert direct_handler(request) is logging.root.handlers[0]\n"
+        "request.info('request', extra={'fields': {'status': 200}})\n"
         "sys.stdout.write('made\\n'); sys.stdout.flush()\n"
         "time.sleep(30)\n"
     )

@@ -10,10 +10,17 @@ use elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
+from weakref import WeakMethod
 
-from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, GraphQLSchema
+from graphql import (
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
+    GraphQLSchema,
+)
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -48,6 +55,9 @@ from strawberry.utils.str_converters import to_camel_case
 # - StrawberryGraphQLCoreExecutionContext (Strawberry >= 0.269): the execution context
 #   executor.py subclasses, overriding `execute_operation` and `build_per_event_executor`
 #   (one execution per distinct subscription selection).
+# - Executor.async_helpers, track_async_work, gather_async_work (graphql-core 3.3): the
+#   helpers every resolve info carries, made in `Executor.__init__` from the executor's own
+#   bound methods.
 # - StreamResult: what `Schema.stream` yields (websocket.py runs queries over `start`).
 # - validate_document: what Strawberry's ValidationCache caches; api/documents.py caches
 #   it per schema instead of in Strawberry's module-wide cache.
@@ -97,6 +107,7 @@ __all__ = [
     "StrawberryObjectDefinition",
     "StreamResult",
     "UnsetType",
+    "acyclic_async_helpers",
     "argument_converter",
     "field_definition",
     "graphql_schema",
@@ -110,6 +121,30 @@ __all__ = [
     "validate_document",
     "wrap_parser",
 ]
+
+
+def acyclic_async_helpers(executor: Any) -> GraphQLResolveInfoHelpers:
+    """`executor.async_helpers` without a reference cycle: graphql-core's hold the
+    executor's bound methods (executor → helpers → method → executor), so every executor
+    and what it held (37 objects for `{ viewer { id } }`) was garbage only the collector
+    could free. These reach the executor through a weak reference: a resolver runs while
+    its execution, and so its executor, is alive."""
+    gather = WeakMethod(executor.gather_async_work)
+    track = WeakMethod(executor.track_async_work)
+
+    def alive(method: WeakMethod[Any]) -> Any:
+        bound = method()
+        if bound is None:
+            raise RuntimeError("asynchronous work handed to an execution that has ended")
+        return bound
+
+    def gather_async_work(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return alive(gather)(values)  # type: ignore[no-any-return]
+
+    def track_async_work(values: Sequence[Any]) -> None:
+        alive(track)(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather_async_work, track=track_async_work)
 
 
 def raw_info(info: strawberry.Info[Any, Any]) -> GraphQLResolveInfo[Any]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from mongraph.datastore.client import Datastore
 from mongraph.observability.logs import JsonFormatter, TextFormatter
 from tests.utils.chat import POST, create_conversation
 from tests.utils.factories import MadeUser
+from tests.utils.gateway import GATEWAY_LOGS, free_port, start_gateway
 from tests.utils.graphql import GraphQLClient
 
 TEST_CLIENT_LOGGERS = {"httpx", "httpcore"}  # the test's own client logs its URLs
@@ -127,3 +132,53 @@ async def test_no_api_key_or_message_content_reaches_the_logs(
         assert secret is not None
         assert secret not in logged
     assert "Bearer" not in logged
+
+
+async def test_the_served_gateway_writes_the_line_to_stderr(
+    mongodb_uri: str, store: Datastore, alice: MadeUser
+) -> None:
+    """`mongraph serve`'s own logging (the batched JSON handler alone on the root logger,
+    so the line is written without a `LogRecord`): the same fields as above, on stderr."""
+    port = free_port()
+    gateway = start_gateway(port, mongodb_uri, store.db.name)
+    try:
+        headers = {"Authorization": f"Bearer {alice.secret}", "X-Request-ID": "served-1"}
+        query = {"query": "query Me { viewer { id } }"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (await client.post("/graphql", json=query, headers=headers)).status_code == 200
+        deadline = time.monotonic() + 10
+        while not (found := served_lines(gateway.pid, "served-1")):
+            assert time.monotonic() < deadline, "no request line on the gateway's stderr"
+            await asyncio.sleep(0.05)
+    finally:
+        gateway.terminate()
+        gateway.wait(timeout=30)
+    [line] = found
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line.pop("ts"))
+    assert isinstance(line.pop("duration_ms"), float)
+    assert line.pop("db_commands") >= 1
+    assert line == {
+        "level": "info",
+        "logger": "mongraph.request",
+        "msg": "request",
+        "request_id": "served-1",
+        "method": "POST",
+        "path": "/graphql",
+        "status": 200,
+        "operation": "Me",
+        "operation_type": "query",
+        "outcome": "ok",
+        "error_codes": [],
+    }
+
+
+def served_lines(pid: int, request_id: str) -> list[dict[str, Any]]:
+    found = []
+    for text in list(GATEWAY_LOGS.get(pid, ())):
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(line, dict) and line.get("request_id") == request_id:
+            found.append(line)
+    return found

@@ -18,6 +18,7 @@ from mongraph.datastore.documents import ClipDoc, Document, MessageDoc, ProjectD
 from mongraph.schema.ids import encode_global_id
 from tests.utils.chat import create_conversation, post
 from tests.utils.factories import MadeUser
+from tests.utils.graphql import GraphQLClient
 from tests.utils.live import live_server
 from tests.utils.ws import LEGACY_WS, TRANSPORT_WS
 
@@ -166,3 +167,38 @@ async def test_a_websocket_operation_leaves_no_documents_to_the_garbage_collecto
     assert str(answer).count("timelinePosition") == SCENES * CLIPS
     assert len(event["data"]["messageAdded"]["conversation"]["messages"]["edges"]) == 2
     assert (clips, first_messages) == (0, 0)
+
+
+GATEWAY_PACKAGES = frozenset({"mongraph", "graphql", "strawberry", "starlette"})
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "{ viewer { id displayName } }",
+        'mutation { createProject(input: {name: "P"}) { project { id } userErrors { code } } }',
+    ],
+)
+async def test_a_request_leaves_nothing_of_the_gateway_to_the_collector(
+    gql: GraphQLClient, operation: str
+) -> None:
+    """No reference cycle is made per request (graphql-core's executor was one, through its
+    `async_helpers`: 37 objects a request left to the young collection, a tenth of the
+    smallest request's CPU went to collecting them); the client's own objects aside."""
+    await gql.ok(operation)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        await gql.ok(operation)
+        gc.collect()
+        left = sorted(
+            f"{type(o).__module__}.{type(o).__qualname__}"
+            for o in gc.garbage
+            if type(o).__module__.split(".")[0] in GATEWAY_PACKAGES
+        )
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

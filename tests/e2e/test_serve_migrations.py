@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import subprocess
@@ -48,10 +49,20 @@ def cli(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
         try:
             code = await asyncio.to_thread(main, list(args))
         finally:
             get_settings.cache_clear()
+            # `serve` sets up the process's logging (a batched stderr handler on the root
+            # logger): later tests in this process must not write their lines through it.
+            for handler in root.handlers:
+                if handler not in handlers:
+                    root.removeHandler(handler)
+                    handler.close()
+            root.handlers[:] = handlers
+            root.setLevel(level)
         out = capsys.readouterr()
         return Result(code, out.out, out.err)
 

@@ -18,7 +18,7 @@ from graphql.execution import ExecutionResult
 from typing_extensions import override
 
 from ..collector import collection_deferred
-from ..framework import StrawberryGraphQLCoreExecutionContext
+from ..framework import StrawberryGraphQLCoreExecutionContext, acyclic_async_helpers
 
 __all__ = ["GatewayExecutor", "SharedEvent"]
 
@@ -38,6 +38,8 @@ class SharedEvent:
 class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Freed by reference count when its execution ends, not by the collector.
+        self.async_helpers = acyclic_async_helpers(self)
         self._shared: SharedEvent | None = None
 
     @override

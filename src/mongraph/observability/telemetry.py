@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..datastore.monitoring import PoolState
+from .logs import direct_handler
 from .metrics import ANONYMOUS, Metrics
 from .request import RequestInfo, current_request
 
@@ -145,7 +146,12 @@ class Telemetry:
             }
             if trace_id is not None:
                 fields["trace_id"] = trace_id
-            log.info("request" if http else "websocket closed", extra={"fields": fields})
+            message = "request" if http else "websocket closed"
+            handler = direct_handler(log)
+            if handler is not None:
+                handler.info(log.name, message, fields)
+            else:
+                log.info(message, extra={"fields": fields})
 
     def shutdown(self) -> None:
         if self.tracing is not None and self._owns_provider:
