@@ -2,6 +2,7 @@
 
     uv run --frozen python -m bench.observability [requests per round]
     uv run --frozen python -m bench.observability --micro   # the code paths alone
+    uv run --frozen python -m bench.observability --micro --json   # the same, as JSON (make bench)
 
 Serves the storyboard tree query (1 project, 3 scenes of 3 clips) through httpx's
 ASGI transport against the embedded database, alternating configurations round by
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import os
 import statistics
@@ -183,8 +185,9 @@ def _cpu_per_call(run: Callable[[], Any], n: int) -> float:
     return statistics.median(samples)
 
 
-async def micro(n: int = 20_000) -> None:
-    """The observability code paths alone, without a database or GraphQL."""
+async def micro(n: int = 20_000) -> dict[str, float]:
+    """The observability code paths alone, without a database or GraphQL: CPU µs per call
+    (median of `ROUNDS` rounds of `n`)."""
     from mongraph.datastore.monitoring import PoolState
     from mongraph.observability import Telemetry, observe_batch
     from mongraph.observability.middleware import RequestObserver
@@ -233,17 +236,26 @@ async def micro(n: int = 20_000) -> None:
     command_cpu = _cpu_per_call(commands, n)
     batch_cpu = _cpu_per_call(batches, n)
     end(token)
+    return {
+        "request_us": (observed_cpu - bare_cpu) * 1e6,
+        "log_line_us": (observed_cpu - unlogged_cpu) * 1e6,
+        "db_command_us": command_cpu * 1e6,
+        "batch_us": batch_cpu * 1e6,
+    }
+
+
+def print_micro(costs: dict[str, float]) -> None:
     print("observability code alone (CPU per call, metrics and JSON log on, tracing off):")
-    print(f"  request middleware + metrics + log line  {(observed_cpu - bare_cpu) * 1e6:6.1f} µs")
-    print(
-        f"  of which the log line (to a file)         {(observed_cpu - unlogged_cpu) * 1e6:6.1f} µs"
-    )
-    print(f"  database command (count + request tally)  {command_cpu * 1e6:6.1f} µs")
-    print(f"  DataLoader batch (histogram)              {batch_cpu * 1e6:6.1f} µs")
+    print(f"  request middleware + metrics + log line  {costs['request_us']:6.1f} µs")
+    print(f"  of which the log line (to a file)         {costs['log_line_us']:6.1f} µs")
+    print(f"  database command (count + request tally)  {costs['db_command_us']:6.1f} µs")
+    print(f"  DataLoader batch (histogram)              {costs['batch_us']:6.1f} µs")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--micro"]:
-        asyncio.run(micro())
+        print_micro(asyncio.run(micro()))
+    elif sys.argv[1:] == ["--micro", "--json"]:
+        print(json.dumps(asyncio.run(micro())))
     else:
         asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))

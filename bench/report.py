@@ -13,6 +13,8 @@ TARGETS = ("gateway", "gateway-noloaders", "graphene-mongo", "bare-strawberry")
 P2_BOUND = 0.7
 """Gateway CPU per field ÷ graphql-core's execution floor (issue 21; was 1.5)."""
 P3_BOUND = 0.9
+LOG_LINE_BOUND_US = 5.0
+"""CPU of the per-request JSON log line, written as `serve` writes it (issue 21)."""
 """Gateway ÷ bare Strawberry on the small authenticated query (issue 21; was 0.6)."""
 
 
@@ -84,6 +86,13 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
             "times_response": round(per_request / response_mb, 1),
             "idle_mb": None if idle is None else round(idle, 1),
             "met": per_request <= 30 and (idle is None or idle <= 100),
+        }
+    costs = results.get("request_log")
+    if costs:
+        out["log"] = {
+            "line_us": round(costs["log_line_us"], 1),
+            "request_us": round(costs["request_us"], 1),
+            "met": costs["log_line_us"] <= LOG_LINE_BOUND_US,
         }
     for name in results["scenarios"]:
         gw, peer = _get(results, name, "gateway"), _get(results, name, "graphene-mongo")
@@ -176,6 +185,14 @@ def _headline_lines(h: dict[str, Any]) -> list[str]:
             f"**{p['per_request_mb']} MB** ({p['clients']} clients; {p['times_response']}x the "
             f"{p['response_mb']} MB response); idle gateway {p['idle_mb']} MB "
             f"(≤ 30 MB, ≤ 100 MB idle) | {_mark(p['met'])} |"
+        )
+    if "log" in h:
+        p = h["log"]
+        lines.append(
+            f"| request log line | **{p['line_us']} µs** CPU a line, written to a file as "
+            f"`serve` writes it (≤ {LOG_LINE_BOUND_US:g} µs; {p['request_us']} µs with the "
+            "request's metrics and middleware), the same fields as through `logging` "
+            f"(tests/test_log_lines.py) | {_mark(p['met'])} |"
         )
     for name, p in h["P5"].items():
         rate = p["throughput_factor"]

@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from mongraph.datastore.client import Datastore
@@ -342,5 +344,21 @@ def run(opts: Options) -> dict[str, Any]:
                         record("graphene-mongo", scenario, graphene, bodies, auth, False)
         for scenario in writes:
             record("gateway", scenario, gateway, scenario.bodies(dataset), auth, True)
+    log("the request log line")
+    results["request_log"] = request_log_costs()
     results["seconds"] = time.monotonic() - started
     return results
+
+
+def request_log_costs() -> dict[str, float]:
+    """`bench.observability --micro` in a process of its own: it points its stderr at a
+    file, as `serve`'s is in production, to write the line as `serve` does."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.observability", "--micro", "--json"],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    costs: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return costs

@@ -75,6 +75,9 @@ def test_bench_smoke_runs_every_scenario_and_keeps_command_counts(tmp_path: Path
     assert "bare-strawberry" in scenarios["3-viewer"]["targets"]
     text = report.read_text()
     assert "| P3 3-viewer |" in text
+    # the request log line's cost, measured as `serve` writes it
+    assert results["headline"]["log"]["line_us"] > 0
+    assert "| request log line |" in text
     # P6: memory per concurrent big request, and the gateway's RSS before any request
     p6 = results["headline"]["P6"]
     assert p6["clients"] >= 2
