@@ -18,6 +18,7 @@ from tests.utils.chat import POST, create_conversation
 from tests.utils.factories import MadeUser
 from tests.utils.gateway import GATEWAY_LOGS, free_port, start_gateway
 from tests.utils.graphql import GraphQLClient
+from tests.utils.ws import GraphQLWebSocket
 
 TEST_CLIENT_LOGGERS = {"httpx", "httpcore"}  # the test's own client logs its URLs
 NAMED_POST = "mutation PostMessage" + POST.removeprefix("mutation")
@@ -134,11 +135,12 @@ async def test_no_api_key_or_message_content_reaches_the_logs(
     assert "Bearer" not in logged
 
 
-async def test_the_served_gateway_writes_the_line_to_stderr(
+async def test_the_served_gateway_writes_its_lines_to_stderr(
     mongodb_uri: str, store: Datastore, alice: MadeUser
 ) -> None:
     """`mongraph serve`'s own logging (the batched JSON handler alone on the root logger,
-    so the line is written without a `LogRecord`): the same fields as above, on stderr."""
+    so lines are written without a `LogRecord`): a request's line with the same fields as
+    above, and a WebSocket's line when it closes, on stderr."""
     port = free_port()
     gateway = start_gateway(port, mongodb_uri, store.db.name)
     try:
@@ -146,9 +148,15 @@ async def test_the_served_gateway_writes_the_line_to_stderr(
         query = {"query": "query Me { viewer { id } }"}
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             assert (await client.post("/graphql", json=query, headers=headers)).status_code == 200
+        socket = await GraphQLWebSocket.open(f"127.0.0.1:{port}", alice.secret)
+        assert "errors" not in await socket.execute("query Socket { viewer { id } }")
+        await socket.close()
         deadline = time.monotonic() + 10
-        while not (found := served_lines(gateway.pid, "served-1")):
-            assert time.monotonic() < deadline, "no request line on the gateway's stderr"
+        while not (
+            (found := served_lines(gateway.pid, "served-1"))
+            and (closed := served_lines(gateway.pid, None, "websocket closed"))
+        ):
+            assert time.monotonic() < deadline, "no request or socket line on stderr"
             await asyncio.sleep(0.05)
     finally:
         gateway.terminate()
@@ -170,15 +178,21 @@ async def test_the_served_gateway_writes_the_line_to_stderr(
         "outcome": "ok",
         "error_codes": [],
     }
+    [socket_line] = closed
+    assert (socket_line["method"], socket_line["status"]) == ("WEBSOCKET", 101)
+    assert (socket_line["outcome"], socket_line["logger"]) == ("closed", "mongraph.request")
 
 
-def served_lines(pid: int, request_id: str) -> list[dict[str, Any]]:
+def served_lines(pid: int, request_id: str | None, msg: str = "request") -> list[dict[str, Any]]:
+    """The JSON lines of that message (and request id) the gateway `pid` wrote so far."""
     found = []
     for text in list(GATEWAY_LOGS.get(pid, ())):
         try:
             line = json.loads(text)
         except ValueError:
             continue
-        if isinstance(line, dict) and line.get("request_id") == request_id:
+        if not isinstance(line, dict) or line.get("msg") != msg:
+            continue
+        if request_id is None or line.get("request_id") == request_id:
             found.append(line)
     return found
