@@ -281,7 +281,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "request, written to a file; metrics; the key cache; live updates; uvicorn with "
         "`serving.uvicorn_options`); the one change is a 600 s database deadline.",
         "",
-        "## Targets (issue 6)",
+        "## Targets (issues 6 and 21)",
         "",
         *_headline_lines(h),
         "",
