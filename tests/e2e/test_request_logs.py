@@ -33,6 +33,24 @@ def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     ]
 
 
+def me_line(request_id: str) -> dict[str, Any]:
+    """The line of a successful `query Me` with this request id, but for its timestamp,
+    duration and command count."""
+    return {
+        "level": "info",
+        "logger": "mongraph.request",
+        "msg": "request",
+        "request_id": request_id,
+        "method": "POST",
+        "path": "/graphql",
+        "status": 200,
+        "operation": "Me",
+        "operation_type": "query",
+        "outcome": "ok",
+        "error_codes": [],
+    }
+
+
 async def test_each_request_logs_one_line_with_its_id_operation_and_commands(
     http: httpx.AsyncClient, alice: MadeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -49,17 +67,7 @@ async def test_each_request_logs_one_line_with_its_id_operation_and_commands(
     assert first["msg"] == "request"
     assert first["level"] == "info"
     assert {k: first[k] for k in first if k not in ("ts", "duration_ms")} == {
-        "level": "info",
-        "logger": "mongraph.request",
-        "msg": "request",
-        "request_id": "trace-me.42",
-        "method": "POST",
-        "path": "/graphql",
-        "status": 200,
-        "operation": "Me",
-        "operation_type": "query",
-        "outcome": "ok",
-        "error_codes": [],
+        **me_line("trace-me.42"),
         "db_commands": first["db_commands"],
     }
     assert first["db_commands"] >= 1  # the key lookup
@@ -165,19 +173,7 @@ async def test_the_served_gateway_writes_its_lines_to_stderr(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line.pop("ts"))
     assert isinstance(line.pop("duration_ms"), float)
     assert line.pop("db_commands") >= 1
-    assert line == {
-        "level": "info",
-        "logger": "mongraph.request",
-        "msg": "request",
-        "request_id": "served-1",
-        "method": "POST",
-        "path": "/graphql",
-        "status": 200,
-        "operation": "Me",
-        "operation_type": "query",
-        "outcome": "ok",
-        "error_codes": [],
-    }
+    assert line == me_line("served-1")
     [socket_line] = closed
     assert (socket_line["method"], socket_line["status"]) == ("WEBSOCKET", 101)
     assert (socket_line["outcome"], socket_line["logger"]) == ("closed", "mongraph.request")
