@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import weakref
 from enum import Enum
 from typing import Any
@@ -19,7 +20,7 @@ from mongraph.execution import differential
 from mongraph.execution.compiled import CompiledExecutor, field_plans
 from mongraph.execution.completion import LEAF
 from mongraph.execution.differential import DifferentialExecutor
-from mongraph.framework import acyclic_async_helpers, raw_info
+from mongraph.framework import raw_info
 
 
 @strawberry.enum
@@ -118,6 +119,13 @@ class Query:
 
 class CountingExecutor(CompiledExecutor):
     infos = 0
+    made: list[weakref.ref[CountingExecutor]] | None = None
+    """When a list: a weak reference to every executor made."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if CountingExecutor.made is not None:
+            CountingExecutor.made.append(weakref.ref(self))
 
     def build_resolve_info(
         self,
@@ -353,23 +361,19 @@ def test_a_resolver_gathers_and_tracks_work_as_under_graphql_core() -> None:
     assert gateway == reference == {"data": {"gathered": [1, 2]}, "errors": []}
 
 
-def test_the_async_helpers_do_not_keep_their_executor_alive() -> None:
-    class Executor:
-        tracked: list[object] = []
-
-        def gather_async_work(self, values: list[object]) -> list[object]:
-            return values
-
-        def track_async_work(self, values: list[object]) -> None:
-            self.tracked = values
-
-    executor = Executor()
-    helpers = acyclic_async_helpers(executor)
-    helpers.track([1])
-    assert executor.tracked == [1]
-    assert helpers.gather([2]) == [2]  # type: ignore[comparison-overlap]
-    alive = weakref.ref(executor)
-    del executor
-    assert alive() is None  # by reference count: no cycle through the helpers
-    with pytest.raises(RuntimeError, match="ended"):
-        helpers.track([1])
+def test_an_executor_is_freed_by_reference_count_once_its_result_is_whole() -> None:
+    """graphql-core's executor holds helpers made of its own bound methods: a cycle only the
+    collector frees, with all the executor holds. The gateway's drops them once the result is
+    whole (the resolve infos made during the execution keep theirs)."""
+    executors: list[weakref.ref[CountingExecutor]] = []
+    CountingExecutor.made = executors
+    gc.disable()
+    try:
+        gateway, _ = _both("{ gathered items { name } }", [_item(1)])
+        alive = [made for made in executors if made() is not None]
+    finally:
+        CountingExecutor.made = None
+        gc.enable()
+    assert gateway["data"]["gathered"] == [1, 2]
+    assert executors
+    assert alive == []

@@ -10,9 +10,8 @@ use elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
-from weakref import WeakMethod
 
 from graphql import (
     GraphQLField,
@@ -57,7 +56,7 @@ from strawberry.utils.str_converters import to_camel_case
 #   (one execution per distinct subscription selection).
 # - Executor.async_helpers, track_async_work, gather_async_work (graphql-core 3.3): the
 #   helpers every resolve info carries, made in `Executor.__init__` from the executor's own
-#   bound methods.
+#   bound methods; used only while the execution runs (a resolve info keeps its own).
 # - StreamResult: what `Schema.stream` yields (websocket.py runs queries over `start`).
 # - validate_document: what Strawberry's ValidationCache caches; api/documents.py caches
 #   it per schema instead of in Strawberry's module-wide cache.
@@ -107,7 +106,6 @@ __all__ = [
     "StrawberryObjectDefinition",
     "StreamResult",
     "UnsetType",
-    "acyclic_async_helpers",
     "argument_converter",
     "field_definition",
     "graphql_schema",
@@ -115,6 +113,7 @@ __all__ = [
     "parse_content_type",
     "provided_operation_name",
     "raw_info",
+    "release_async_helpers",
     "streams_for",
     "to_camel_case",
     "type_origin",
@@ -123,28 +122,20 @@ __all__ = [
 ]
 
 
-def acyclic_async_helpers(executor: Any) -> GraphQLResolveInfoHelpers:
-    """`executor.async_helpers` without a reference cycle: graphql-core's hold the
-    executor's bound methods (executor → helpers → method → executor), so every executor
-    and what it held (37 objects for `{ viewer { id } }`) was garbage only the collector
-    could free. These reach the executor through a weak reference: a resolver runs while
-    its execution, and so its executor, is alive."""
-    gather = WeakMethod(executor.gather_async_work)
-    track = WeakMethod(executor.track_async_work)
+def _ended(values: Sequence[Any]) -> Any:
+    raise RuntimeError("asynchronous work handed to an execution that has ended")
 
-    def alive(method: WeakMethod[Any]) -> Any:
-        bound = method()
-        if bound is None:
-            raise RuntimeError("asynchronous work handed to an execution that has ended")
-        return bound
 
-    def gather_async_work(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
-        return alive(gather)(values)  # type: ignore[no-any-return]
+_ENDED = GraphQLResolveInfoHelpers(gather=_ended, track=_ended)
 
-    def track_async_work(values: Sequence[Any]) -> None:
-        alive(track)(values)
 
-    return GraphQLResolveInfoHelpers(gather=gather_async_work, track=track_async_work)
+def release_async_helpers(executor: Any) -> None:
+    """Drops `executor.async_helpers` once its execution has ended with a whole result.
+    graphql-core makes them of the executor's own bound methods (executor → helpers →
+    method → executor), so every executor and what it held (37 objects for
+    `{ viewer { id } }`) was garbage only the collector could free; without them it goes
+    by reference count. The resolve infos made during the execution keep theirs."""
+    executor.async_helpers = _ENDED
 
 
 def raw_info(info: strawberry.Info[Any, Any]) -> GraphQLResolveInfo[Any]:

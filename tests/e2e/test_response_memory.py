@@ -182,7 +182,7 @@ GATEWAY_PACKAGES = frozenset({"mongraph", "graphql", "strawberry", "starlette"})
 async def test_a_request_leaves_nothing_of_the_gateway_to_the_collector(
     gql: GraphQLClient, operation: str
 ) -> None:
-    """No reference cycle is made per request (graphql-core's executor was one, through its
+    """No reference cycle is left per request (graphql-core's executor was one, through its
     `async_helpers`: 37 objects a request left to the young collection, a tenth of the
     smallest request's CPU went to collecting them); the client's own objects aside."""
     await gql.ok(operation)

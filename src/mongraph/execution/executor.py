@@ -18,7 +18,7 @@ from graphql.execution import ExecutionResult
 from typing_extensions import override
 
 from ..collector import collection_deferred
-from ..framework import StrawberryGraphQLCoreExecutionContext, acyclic_async_helpers
+from ..framework import StrawberryGraphQLCoreExecutionContext, release_async_helpers
 
 __all__ = ["GatewayExecutor", "SharedEvent"]
 
@@ -38,8 +38,6 @@ class SharedEvent:
 class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Freed by reference count when its execution ends, not by the collector.
-        self.async_helpers = acyclic_async_helpers(self)
         self._shared: SharedEvent | None = None
 
     @override
@@ -88,7 +86,11 @@ async def _deferred(executor: GatewayExecutor, serially: bool | None) -> Any:
     """
     with collection_deferred():
         result = executor.execute_once(serially)
-        return await result if executor.is_awaitable(result) else result
+        if executor.is_awaitable(result):
+            result = await result
+    if isinstance(result, ExecutionResult):  # whole: nothing of the execution runs later
+        release_async_helpers(executor)  # freed by reference count, not by the collector
+    return result
 
 
 async def _shared_result(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
