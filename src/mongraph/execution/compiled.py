@@ -56,7 +56,7 @@ from .completion import (
 )
 from .executor import GatewayExecutor
 from .generated import RUNNERS, runner_for, shape_of
-from .relation_fields import Pending, RelationField
+from .relation_fields import Pending, RelationField, selection_key
 from .schema_memo import kept_on
 from .selection import Selections
 
@@ -178,8 +178,8 @@ class CompiledExecutor(GatewayExecutor):
     def _relation_arguments(self, plan: FieldPlan, details: FieldDetailsList) -> Any:
         """The declaration's arguments for this selection, read once per request."""
         first = details[0]
-        # all the merged nodes: the projection reads the selections of each
-        key = id(first.node) if len(details) == 1 else tuple([id(d.node) for d in details])
+        # selection_key's, without a list per call when the field stands alone (most do)
+        key = id(first.node) if len(details) == 1 else selection_key([d.node for d in details])
         known = self._arguments.get(key)
         if known is not None and first.fragment_variable_values is None:
             return known[1]

@@ -65,12 +65,20 @@ __all__ = [
     "prefetch_connection",
     "prefetch_objects",
     "relations_of",
+    "selection_key",
 ]
 
 R = TypeVar("R")
 Resolved: TypeAlias = R | Awaitable[R]
 Args = dict[str, Any]
 Target = tuple[Loader, Any]
+
+
+def selection_key(nodes: Sequence[FieldNode]) -> object:
+    """A field's selection in one request, by the identity of all its merged nodes: the
+    projection reads the selection of each, so a field merged with others under one parent
+    is not the same selection as that field alone under another."""
+    return id(nodes[0]) if len(nodes) == 1 else tuple([id(node) for node in nodes])
 
 
 class Pending(NamedTuple):
@@ -222,7 +230,7 @@ class RelationField(ABC, Generic[R]):
         converted), projected; made once per request and selection, not once per parent,
         as the compiled path makes them (`CompiledExecutor._relation_arguments`)."""
         nodes = info.field_nodes
-        key = (self, id(nodes[0]) if len(nodes) == 1 else tuple([id(n) for n in nodes]))
+        key = (self, selection_key(nodes))
         memo = info.context.loaders.arguments
         known = memo.get(key)
         if known is not None and known[1] == values:
