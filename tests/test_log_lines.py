@@ -63,7 +63,7 @@ def test_the_json_line_keeps_every_field_and_the_timestamp_format() -> None:
 def test_a_line_made_without_a_record_is_the_records_line() -> None:
     formatter = JsonFormatter()
     made = record()
-    direct = formatter.info_line("mongraph.request", "request", FIELDS, made.created)
+    direct = formatter.encode(made.created, "info", "mongraph.request", "request", FIELDS)
     assert direct == formatter.line(made)
     assert json.loads(direct)["ts"] == "2023-11-14T22:13:20.250+00:00"
 

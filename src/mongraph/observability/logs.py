@@ -51,29 +51,38 @@ class JsonFormatter(logging.Formatter):
 
     def line(self, record: logging.LogRecord) -> bytes:
         """The record as JSON, UTF-8 encoded (what `BatchedStreamHandler` writes)."""
-        line: dict[str, Any] = {
-            "ts": self._timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
         fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            line.update(fields)
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS)
+        exc = self.formatException(record.exc_info) if record.exc_info else None
+        return self.encode(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            fields if isinstance(fields, dict) else None,
+            exc,
+        )
 
-    def info_line(self, logger: str, msg: str, fields: dict[str, Any], created: float) -> bytes:
-        """What `line` makes of an INFO record of `logger` with these `fields`, without
-        the record."""
+    def encode(
+        self,
+        created: float,
+        level: str,
+        logger: str,
+        msg: str,
+        fields: dict[str, Any] | None = None,
+        exc: str | None = None,
+    ) -> bytes:
+        """A line of these parts: what `line` makes of a record, and `BatchedStreamHandler.info`
+        of the same parts without one."""
         line: dict[str, Any] = {
             "ts": self._timestamp(created),
-            "level": "info",
+            "level": level,
             "logger": logger,
             "msg": msg,
         }
-        line.update(fields)
+        if fields is not None:
+            line.update(fields)
+        if exc is not None:
+            line["exc"] = exc
         return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
@@ -137,7 +146,7 @@ class BatchedStreamHandler(logging.Handler):
         `fields`, made without the record (`direct_handler` says when that is the same)."""
         formatter = self.formatter
         assert isinstance(formatter, JsonFormatter)
-        self.write(formatter.info_line(logger, msg, fields, time.time()) + b"\n")
+        self.write(formatter.encode(time.time(), "info", logger, msg, fields) + b"\n")
 
     @override
     def flush(self) -> None:
